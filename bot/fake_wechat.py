@@ -1,0 +1,301 @@
+"""A fake WeChat Official Account API server, so local runs and tests see what the bot sends.
+
+It speaks the real API's JSON conventions (errors are HTTP 200 with
+`{"errcode": N, "errmsg": "..."}`) on the paths the bot uses below `cgi-bin/`, records
+every customer-service message, template message, menu and QR code it accepts, and lets
+tests inject failures (errcodes, HTTP errors, delays) and expire access tokens.
+
+This module holds the state and the Python control API; the HTTP routes are in
+bot/fake_wechat_routes.py, the request rules in bot/fake_wechat_checks.py and the token
+rules in bot/fake_wechat_tokens.py.
+
+Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", fake.app())`, then
+RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
+`run_standalone`. The chat simulator follows what was sent through the long-poll
+`GET _sent?after=<next_after>&wait=20`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.fake_wechat_checks import ApiError
+from bot.fake_wechat_tokens import TokenStore
+
+log = logging.getLogger(__name__)
+
+# Endpoint names, relative to cgi-bin/: the keys of `calls` and the targets of faults.
+ENDPOINTS = (
+    "token", "stable_token", "message/custom/send", "message/template/send",
+    "menu/create", "menu/get", "menu/delete", "qrcode/create", "user/info",
+)
+
+
+@dataclass
+class SentRecord:
+    id: int
+    kind: str  # "custom" | "template" | "menu" | "qrcode"
+    touser: str | None
+    payload: dict[str, Any]  # the JSON body the bot posted
+    at: float  # time.time() when accepted
+    result: dict[str, Any] = field(default_factory=dict)  # template msgid, QR ticket/url
+
+
+@dataclass
+class Fault:
+    endpoint: str  # an ENDPOINTS name or "*"
+    errcode: int | None = None
+    http_status: int | None = None
+    delay: float = 0.0
+    count: int = 1  # calls left to hit
+
+
+@dataclass
+class FakeUser:
+    subscribed: bool = True
+    window_open: bool = True  # inside the 48-hour customer-service window
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _record_id(record: SentRecord) -> int:
+    return record.id
+
+
+def normalize_endpoint(endpoint: str) -> str:
+    """Accept "message/template/send", "/cgi-bin/message/template/send" or "*"."""
+    name = endpoint.strip().lstrip("/").removeprefix("cgi-bin/")
+    if name != "*" and name not in ENDPOINTS:
+        raise ValueError(f"unknown endpoint {endpoint!r}; use '*' or one of {ENDPOINTS}")
+    return name
+
+
+class FakeWeChat:
+    """In-memory WeChat API state; `app()` serves it over HTTP."""
+
+    def __init__(
+        self,
+        *,
+        appid: str = "wxfake0000000000",
+        secret: str = "fake-secret",
+        token_ttl: int = 7200,
+        max_records: int = 100_000,
+        template_ids: Iterable[str] | None = None,
+        grace_seconds: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.appid = appid
+        self.secret = secret
+        self.max_records = max_records
+        # None accepts any non-empty template_id; a set makes unknown ids answer 40037.
+        self.template_ids = frozenset(template_ids) if template_ids is not None else None
+        self.records: list[SentRecord] = []
+        self.token_fetches = 0
+        self.calls: dict[str, int] = {}
+        self.users: dict[str, FakeUser] = {}
+        self.menu: dict[str, Any] | None = None
+        self.faults: list[Fault] = []
+        self.tokens = TokenStore(ttl=token_ttl, clock=clock, grace_seconds=grace_seconds)
+        self._next_id = 1  # never reset, so a poller's `after` stays meaningful
+        self._waiters: set[asyncio.Future[None]] = set()
+
+    # --- control API for tests and demos -----------------------------------------------
+
+    def add_fault(
+        self,
+        endpoint: str,
+        *,
+        errcode: int | None = None,
+        http_status: int | None = None,
+        delay: float = 0.0,
+        count: int = 1,
+    ) -> None:
+        """Queue a fault for the next `count` calls of `endpoint` (FIFO per endpoint).
+
+        The delay comes first (so clients can time out), then `http_status` (plain-text
+        body, or JSON when errcode is given too), else `errcode`. Faulted calls record
+        nothing; a delay-only fault then handles the call normally.
+        """
+        name = normalize_endpoint(endpoint)
+        if not _is_int(count) or count < 1:
+            raise ValueError("count must be an integer >= 1")
+        if (
+            isinstance(delay, bool) or not isinstance(delay, (int, float))
+            or not math.isfinite(delay) or delay < 0
+        ):
+            raise ValueError("delay must be a number of seconds >= 0")
+        if http_status is not None and (
+            not _is_int(http_status) or not 100 <= http_status <= 599
+        ):
+            raise ValueError("http_status must be an integer 100-599")
+        if errcode is not None and (not _is_int(errcode) or errcode == 0):
+            raise ValueError("errcode must be a non-zero integer (0 is success: omit it)")
+        if errcode is None and http_status is None and not delay:
+            raise ValueError("a fault needs errcode, http_status or delay")
+        self.faults.append(Fault(name, errcode, http_status, float(delay), count))
+
+    def expire_tokens(self, errcode: int = 40001) -> None:
+        """Make every issued token answer `errcode` (40001 invalid, or 42001 expired)."""
+        self.tokens.expire_all(errcode)
+
+    def set_user(self, openid: str, *, subscribed: bool = True, window_open: bool = True) -> None:
+        self.users[openid] = FakeUser(subscribed, window_open)
+
+    def issue_token(self) -> str:
+        """A valid access token without an HTTP round trip (not counted as a fetch)."""
+        return self.tokens.issue()[0]
+
+    def sent(self, kind: str | None = None, touser: str | None = None) -> list[SentRecord]:
+        return [
+            r for r in self.records
+            if (kind is None or r.kind == kind) and (touser is None or r.touser == touser)
+        ]
+
+    def reset(self) -> None:
+        """Forget everything except the record id counter (pollers keep their place)."""
+        self.records.clear()
+        self.token_fetches = 0
+        self.calls.clear()
+        self.users.clear()
+        self.menu = None
+        self.faults.clear()
+        self.tokens.clear()
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "token_fetches": self.token_fetches,
+            "calls": dict(self.calls),
+            "records": len(self.records),
+            "last_id": self._next_id - 1,
+            "pending_faults": [asdict(f) for f in self.faults],
+            "users": {k: asdict(v) for k, v in self.users.items()},
+            "menu": self.menu,
+        }
+
+    async def wait_records(
+        self,
+        *,
+        after: int = 0,
+        touser: str | None = None,
+        kind: str | None = None,
+        limit: int = 1000,
+        wait: float = 0.0,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> tuple[list[SentRecord], int]:
+        """Records with id > after matching the filters, waiting up to `wait` seconds
+        for one to arrive; also the `after` to use next time."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            found, next_after = self.select(after, touser, kind, limit)
+            remaining = deadline - loop.time()
+            if found or remaining <= 0 or stop():
+                return found, next_after
+            # A fresh future per wait keeps this usable from any event loop (tests run
+            # one loop per test), unlike a Condition created once in __init__.
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.add(waiter)
+            try:
+                await asyncio.wait({waiter}, timeout=remaining)
+            finally:
+                self._waiters.discard(waiter)
+
+    # --- used by the routes --------------------------------------------------------------
+
+    def record(
+        self, kind: str, touser: str | None, payload: dict[str, Any],
+        result: dict[str, Any] | None = None,
+    ) -> SentRecord:
+        record = SentRecord(self._next_id, kind, touser, payload, time.time(), result or {})
+        self._next_id += 1
+        self.records.append(record)
+        overflow = len(self.records) - self.max_records
+        if overflow > 0:
+            del self.records[:overflow]  # bounded memory on long local runs
+        log.info("fake WeChat accepted %s #%d for %s", kind, record.id, touser or "-")
+        self.wake()
+        return record
+
+    def wake(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def take_fault(self, endpoint: str) -> Fault | None:
+        for index, fault in enumerate(self.faults):
+            if fault.endpoint in (endpoint, "*"):
+                fault.count -= 1
+                if fault.count <= 0:
+                    del self.faults[index]
+                return fault
+        return None
+
+    def select(
+        self, after: int, touser: str | None, kind: str | None, limit: int
+    ) -> tuple[list[SentRecord], int]:
+        found: list[SentRecord] = []
+        start = bisect_right(self.records, after, key=_record_id)
+        for record in self.records[start:]:
+            if (touser is None or record.touser == touser) and (
+                kind is None or record.kind == kind
+            ):
+                found.append(record)
+                if len(found) >= limit:
+                    return found, record.id
+        return found, max(after, self._next_id - 1)
+
+    def user(self, openid: str) -> FakeUser:
+        # Unknown users count as followers chatting right now, so local runs just work.
+        return self.users.get(openid) or FakeUser()
+
+    def grant(
+        self, grant_type: Any, appid: Any, secret: Any, *, stable: bool, force: bool
+    ) -> dict[str, Any]:
+        """The token/stable_token answer, or ApiError for bad credentials."""
+        if not appid:
+            raise ApiError(41002)
+        if not secret:
+            raise ApiError(41004)
+        if grant_type != "client_credential":
+            raise ApiError(40002)
+        if appid != self.appid:
+            raise ApiError(40013)
+        if secret != self.secret:
+            raise ApiError(40125)
+        token, expires_in = (
+            self.tokens.stable(force_refresh=force) if stable else self.tokens.issue()
+        )
+        self.token_fetches += 1
+        return {"access_token": token, "expires_in": expires_in}
+
+    def app(self) -> web.Application:
+        """A new aiohttp app over this state; mountable with `add_subapp`."""
+        from bot.fake_wechat_routes import build_app  # the routes module imports this one
+
+        return build_app(self)
+
+
+async def run_standalone(host: str, port: int, **kw: Any) -> None:
+    """Serve a FakeWeChat(**kw) on host:port until cancelled."""
+    fake = FakeWeChat(**kw)
+    # A short shutdown timeout: injected delays must not hold Ctrl-C for a minute.
+    runner = web.AppRunner(fake.app(), shutdown_timeout=2.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        for address in runner.addresses:
+            log.info("fake WeChat API base: http://%s:%s/cgi-bin/", *address[:2])
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
