@@ -1,0 +1,74 @@
+"""Encryption of personal data at rest and keyed hashes for looking it up.
+
+One secret (RXF_DATA_KEY) is stretched with HKDF into an encryption key and a separate
+hashing key, so a leaked lookup hash says nothing about the ciphertexts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+class DataKeyError(Exception):
+    pass
+
+
+def _derive(secret: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+class DataCipher:
+    def __init__(self, key: str) -> None:
+        try:
+            secret = base64.urlsafe_b64decode(key.encode() + b"=" * (-len(key) % 4))
+        except ValueError as exc:
+            raise DataKeyError("RXF_DATA_KEY: must be url-safe base64") from exc
+        if len(secret) < 32:
+            raise DataKeyError("RXF_DATA_KEY: must encode at least 32 bytes")
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, b"rxf-encrypt")))
+        self._hash_key = _derive(secret, b"rxf-lookup")
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise DataKeyError("stored data cannot be decrypted with RXF_DATA_KEY") from exc
+
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def secret_hash(self, value: str, salt: str) -> str:
+        """Hash of a short secret (an SMS code): salted and keyed, never stored in clear."""
+        return hmac.new(self._hash_key, f"{salt}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def load_or_create_dev_key(var_dir: Path) -> str:
+    """Dev only: a key generated on first run and kept beside the SQLite file."""
+    path = var_dir / "data.key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = new_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

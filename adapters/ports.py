@@ -1,0 +1,46 @@
+"""The ports dialogs and the runtime talk through. Implementations live beside this file
+and are chosen by settings in `server.py`; tests use the same real implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class WeChatApiError(Exception):
+    """WeChat answered with an errcode (or could not be reached: errcode None)."""
+
+    def __init__(self, errcode: int | None, errmsg: str = "") -> None:
+        super().__init__(f"{errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class WeChatApi(Protocol):
+    async def send_text(self, openid: str, content: str) -> None: ...
+
+    async def send_template(self, openid: str, template_id: str, data: dict[str, Any],
+                            url: str | None = None) -> str: ...
+
+    async def create_menu(self, menu: dict[str, Any]) -> None: ...
+
+    async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]: ...
+
+
+class FaqPort(Protocol):
+    def ask(self, text: str) -> Any: ...
+
+    def looks_like_question(self, text: str) -> bool: ...
+
+    def get(self, entry_id: str) -> Any: ...
+
+
+@dataclass
+class Ports:
+    """Everything a dialog may reach. Fields are filled by the composition root."""
+
+    faq: Any = None
+    platform: Any = None
+    sms: Any = None
+    verify: Any = None
+    catalog: Any = None

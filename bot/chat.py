@@ -1,0 +1,181 @@
+"""`python -m bot chat`: talk to a running server exactly as WeChat would.
+
+Every line you type is sent as signed (and, in safe mode, encrypted) WeChat XML; the
+passive reply is printed, and so are the customer-service and template messages the
+server sends through the fake WeChat API, and (local SMS gateway) the SMS it sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import textwrap
+from typing import Any
+
+import aiohttp
+
+from bot.menu import MENU
+from bot.settings import Settings
+from bot.sim import WeChatSim, event_xml, image_xml, text_xml, voice_xml
+
+HELP = """命令（其余输入都作为文字消息发送）：
+  /click KEY        点菜单，例如 /click DEMAND_NEW（/menu 列出全部）
+  /menu             列出菜单项和 KEY
+  /subscribe [场景]  关注（带场景 = 扫带参数二维码关注）
+  /unsubscribe      取消关注
+  /scan 场景         已关注用户扫码（网页登录二维码）
+  /voice 文字        发语音（文字当作语音识别结果）
+  /image            发一张图片
+  /openid ID        换一个用户
+  /quit             退出"""
+
+
+def _indent(label: str, text: str) -> str:
+    body = textwrap.indent(text, "   ")
+    return f"{label}\n{body}"
+
+
+class Chat:
+    def __init__(self, sim: WeChatSim, base: str, openid: str, out: Any = sys.stdout) -> None:
+        self.sim = sim
+        self.base = base.rstrip("/")
+        self.openid = openid
+        self.out = out
+        self._after = 0
+        self._sms_after = 0
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    async def send(self, line: str) -> None:
+        xml = self._build(line)
+        if xml is None:
+            return
+        reply = await self.sim.post(xml)
+        if reply.status != 200:
+            self.say(f"!! 服务器返回 HTTP {reply.status}: {reply.body[:200]}")
+        elif reply.msg_type == "transfer_customer_service":
+            self.say(_indent("🤖", "[已转接人工客服 transfer_customer_service]"))
+        elif reply.content:
+            self.say(_indent("🤖", reply.content))
+
+    def _build(self, line: str) -> str | None:
+        if not line.startswith("/"):
+            return text_xml(self.openid, line)
+        cmd, _, arg = line[1:].partition(" ")
+        arg = arg.strip()
+        if cmd == "click" and arg:
+            return event_xml(self.openid, "CLICK", arg)
+        if cmd == "subscribe":
+            return event_xml(self.openid, "subscribe", f"qrscene_{arg}" if arg else "",
+                             ticket="sim-ticket" if arg else "")
+        if cmd == "unsubscribe":
+            return event_xml(self.openid, "unsubscribe")
+        if cmd == "scan" and arg:
+            return event_xml(self.openid, "SCAN", arg, ticket="sim-ticket")
+        if cmd == "voice":
+            return voice_xml(self.openid, arg)
+        if cmd == "image":
+            return image_xml(self.openid)
+        if cmd == "openid" and arg:
+            self.openid = arg
+            self.say(f"(现在是用户 {arg})")
+            return None
+        if cmd == "menu":
+            for name, entries in MENU:
+                self.say(f"{name}: " + "  ".join(f"{label}={key}" for key, label in entries))
+            return None
+        self.say(HELP)
+        return None
+
+    async def watch(self, session: aiohttp.ClientSession) -> None:
+        """Print what the server sent this user through the WeChat API and the SMS gateway."""
+        while True:
+            try:
+                await self._poll_wechat(session)
+                await self._poll_sms(session)
+            except (aiohttp.ClientError, TimeoutError, ValueError):
+                await asyncio.sleep(1.0)
+
+    async def _poll_wechat(self, session: aiohttp.ClientSession) -> None:
+        params = {"after": str(self._after), "touser": self.openid, "wait": "1"}
+        async with session.get(f"{self.base}/fake-wechat/_sent", params=params) as resp:
+            if resp.status != 200:
+                await asyncio.sleep(2.0)
+                return
+            data = await resp.json()
+        self._after = data.get("next_after", self._after)
+        for record in data.get("records", []):
+            self.say(_render_record(record))
+
+    async def _poll_sms(self, session: aiohttp.ClientSession) -> None:
+        async with session.get(f"{self.base}/dev/sms", params={"after": str(self._sms_after)}) \
+                as resp:
+            if resp.status != 200:
+                return
+            data = await resp.json()
+        for sms in data.get("messages", []):
+            self._sms_after = max(self._sms_after, sms["id"])
+            self.say(_indent(f"📱 短信 → {sms['phone']}", sms["text"]))
+
+
+def _render_record(record: dict[str, Any]) -> str:
+    payload = record.get("payload", {})
+    if record.get("kind") == "custom":
+        return _indent("💬 客服消息", payload.get("text", {}).get("content", str(payload)))
+    if record.get("kind") == "template":
+        data = payload.get("data", {})
+        lines = [f"{k}: {v.get('value') if isinstance(v, dict) else v}" for k, v in data.items()]
+        return _indent(f"🔔 模板消息 {payload.get('template_id', '')}", "\n".join(lines))
+    return _indent(f"· {record.get('kind')}", str(payload)[:300])
+
+
+async def run_chat(url: str, openid: str, settings: Settings, *, subscribe: bool = True,
+                   lines: list[str] | None = None) -> int:
+    base = url.rsplit("/wechat", 1)[0]
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        sim = WeChatSim(url, settings.wechat_token, appid=settings.wechat_appid,
+                        aes_key=settings.wechat_aes_key, session=session)
+        chat = Chat(sim, base, openid)
+        try:
+            async with session.get(f"{base}/healthz") as resp:
+                await resp.read()
+        except aiohttp.ClientError:
+            chat.say(f"连不上 {base}：请先在另一个终端启动服务器（README 的第一条命令）。")
+            return 1
+        watcher = asyncio.create_task(chat.watch(session))
+        chat.say(f"融信服聊天模拟器 · 用户 {openid} · 输入 /help 看命令")
+        try:
+            if subscribe:
+                await chat.send("/subscribe")
+            await _loop(chat, lines)
+            await asyncio.sleep(1.5)  # let pushes that are on their way arrive
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+    return 0
+
+
+async def _loop(chat: Chat, lines: list[str] | None) -> None:
+    interactive = lines is None and sys.stdin.isatty()
+    while True:
+        if lines is not None:
+            if not lines:
+                return
+            line = lines.pop(0)
+        else:
+            if interactive:
+                print("你> ", end="", flush=True)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                return
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            return
+        if not interactive:
+            chat.say(f"你> {line}")
+        await chat.send(line)

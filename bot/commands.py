@@ -1,0 +1,43 @@
+"""Global commands, understood at any step of any dialog."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CANCEL = ("取消", "退出", "不办了", "算了", "不填了", "结束", "quit", "exit", "cancel")
+BACK = ("返回", "上一步", "后退", "返回上一步", "back")
+HELP = ("帮助", "菜单", "功能", "主菜单", "help", "menu", "?", "？")
+HUMAN = ("转人工", "人工", "人工客服", "找客服", "客服", "真人")
+RESUME = ("继续填写", "继续", "接着填")
+RESTART = ("重新开始", "从头开始", "重新填写", "重来")
+GREETING = ("你好", "您好", "在吗", "在么", "hi", "hello", "哈喽", "嗨", "早上好", "下午好",
+            "晚上好")
+THANKS = ("谢谢", "多谢", "感谢", "好的谢谢", "谢谢你", "ok谢谢", "thanks")
+
+_EDIT = re.compile(r"^(?:重填|修改|更改|改一下|改)\s*[：:]?\s*(.+)$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # cancel | back | help | human | resume | restart | edit | greeting | thanks
+    arg: str = ""
+
+
+_TABLE = {
+    **{w: "cancel" for w in CANCEL}, **{w: "back" for w in BACK},
+    **{w: "help" for w in HELP}, **{w: "human" for w in HUMAN},
+    **{w: "resume" for w in RESUME}, **{w: "restart" for w in RESTART},
+    **{w: "greeting" for w in GREETING}, **{w: "thanks" for w in THANKS},
+}
+
+
+def parse(text: str) -> Command | None:
+    word = text.strip().rstrip("。.!！~").lower()
+    name = _TABLE.get(word)
+    if name:
+        return Command(name)
+    edit = _EDIT.match(word)
+    if edit:
+        return Command("edit", edit.group(1).strip())
+    return None

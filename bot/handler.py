@@ -1,0 +1,184 @@
+"""Handles one inbound delivery exactly once, within WeChat's 5-second window.
+
+lock user -> already delivered? (retry: same reply) -> load -> route one step -> write
+delivery + conversation + outbox in one transaction -> reply. If the step overruns the
+budget the user gets the step's hint ("正在核验…") at once and the real answer follows
+as customer-service messages through the outbox, written in that same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.ports import Ports
+from adapters.sqltypes import utcnow
+from bot.events import EventHandler
+from bot.inbound import Inbound
+from bot.locks import UserLocks
+from bot.router import Router
+from bot.store import ConversationStore, Loaded, OutboxItem
+from dialogs.base import StepContext
+from dialogs.replies import Reply, Text, Transfer
+
+log = logging.getLogger(__name__)
+
+WORKING = "正在处理，请稍候…结果稍后发给您。"
+BUSY = "系统繁忙，请稍后再试。"
+TOO_FAST = "您发得太快了，请稍等一分钟再发。"
+UNSUPPORTED = "暂时只能看懂文字和语音哦。请发文字，或回复「菜单」看看能办什么。"
+MAX_TEXT_BYTES = 2000  # WeChat cuts text replies at about 2,048 bytes
+
+
+@dataclass
+class Handoff:
+    """Shared by the webhook and the step: who answers the user, passive or outbox."""
+
+    hint: str = ""
+    detached: bool = False
+    committing: bool = False
+
+    def set_hint(self, hint: str) -> None:
+        self.hint = hint
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    duplicate: bool = False
+    detached: bool = False
+    dialog: str | None = None
+    state: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Bot:
+    def __init__(self, *, store: ConversationStore, locks: UserLocks, router: Router,
+                 events: EventHandler, ports: Ports, budget: float = 4.0,
+                 rate_limit: int = 30, clock: Callable[[], datetime] = utcnow,
+                 observe: Callable[[Inbound, Outcome, float], None] | None = None) -> None:
+        self.store = store
+        self.locks = locks
+        self.router = router
+        self.events = events
+        self.ports = ports
+        self.budget = budget
+        self.rate_limit = rate_limit
+        self.clock = clock
+        self.observe = observe
+        self._tasks: set[asyncio.Task[Outcome]] = set()
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        handoff = Handoff()
+        started = time.perf_counter()
+        task = asyncio.create_task(self._process(inbound, handoff))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(task), self.budget)
+        except TimeoutError:
+            if handoff.committing:  # the answer is being written: it is worth the wait
+                outcome = await task
+            else:
+                handoff.detached = True
+                outcome = Outcome([Text(handoff.hint or WORKING)], detached=True)
+        if self.observe is not None:
+            self.observe(inbound, outcome, time.perf_counter() - started)
+        return outcome
+
+    async def drain(self, limit: float = 10.0) -> None:
+        """Let detached steps finish before shutdown; their answers are in the outbox."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=limit)
+
+    async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
+        async with self.locks.hold(inbound.openid):
+            key = inbound.dedupe_key
+            prior = await self.store.delivery(key)
+            if prior is not None:
+                return Outcome(prior, duplicate=True)
+            now = self.clock()
+            loaded = await self.store.load(inbound.openid)
+            ctx = StepContext(openid=inbound.openid, now=now, idem_key=key, ports=self.ports,
+                              set_hint=handoff.set_hint)
+            replies, subscribed = await self._route(ctx, loaded, inbound)
+            replies = split_long(replies)
+            handoff.committing = True
+            if handoff.detached:
+                record: list[Reply] = [Text(handoff.hint or WORKING)]
+                later = replies
+            else:
+                record, later = replies[:1], replies[1:]
+            outbox = [OutboxItem(inbound.openid, "text", {"content": r.content})
+                      for r in later if isinstance(r, Text)]
+            touch = inbound.event not in ("unsubscribe", "templatesendjobfinish")
+            written = await self.store.commit_step(key, loaded, now, record, outbox,
+                                                   touch_user=touch, subscribed=subscribed)
+            if not written:  # another process delivered the same key first
+                return Outcome(await self.store.delivery(key) or [], duplicate=True)
+            return Outcome(record, detached=handoff.detached, dialog=loaded.conv.dialog,
+                           state=loaded.conv.state)
+
+    async def _route(self, ctx: StepContext, loaded: Loaded,
+                     inbound: Inbound) -> tuple[list[Reply], bool | None]:
+        conv = loaded.conv
+        if inbound.kind == "event":
+            result = await self.events.handle(ctx, conv, inbound)
+            return result.replies, result.subscribed
+        subscribed = None if loaded.known_user else True
+        if self._too_fast(ctx, loaded):
+            return [Text(TOO_FAST)], subscribed
+        if inbound.kind == "text":
+            return await self.router.on_text(ctx, conv, inbound.text), subscribed
+        if inbound.kind == "voice":
+            if not inbound.text:
+                return [Text("没听清您的语音，请再说一遍或直接发文字。")], subscribed
+            return await self.router.on_text(ctx, conv, inbound.text), subscribed
+        if inbound.kind == "image":
+            return await self.router.on_image(ctx, conv, inbound.media_id), subscribed
+        return [Text(UNSUPPORTED)], subscribed
+
+    def _too_fast(self, ctx: StepContext, loaded: Loaded) -> bool:
+        window = int(ctx.now.timestamp() // 60)
+        if loaded.rl_window != window:
+            loaded.rl_window, loaded.rl_count = window, 0
+        loaded.rl_count += 1
+        return loaded.rl_count > self.rate_limit
+
+
+def split_long(replies: list[Reply]) -> list[Reply]:
+    """Keep every text under WeChat's limit, cutting at line ends where possible."""
+    out: list[Reply] = []
+    for reply in replies:
+        if isinstance(reply, Transfer) or len(reply.content.encode()) <= MAX_TEXT_BYTES:
+            out.append(reply)
+            continue
+        chunk = ""
+        for line in reply.content.splitlines(keepends=True):
+            while len(line.encode()) > MAX_TEXT_BYTES:  # one huge line: cut by characters
+                head = _cut(line, MAX_TEXT_BYTES)
+                if chunk:
+                    out.append(Text(chunk.rstrip()))
+                    chunk = ""
+                out.append(Text(head))
+                line = line[len(head):]
+            if len((chunk + line).encode()) > MAX_TEXT_BYTES:
+                out.append(Text(chunk.rstrip()))
+                chunk = ""
+            chunk += line
+        if chunk.strip():
+            out.append(Text(chunk.rstrip()))
+    return out
+
+
+def _cut(text: str, limit: int) -> str:
+    size = 0
+    for i, ch in enumerate(text):
+        size += len(ch.encode())
+        if size > limit:
+            return text[:i]
+    return text

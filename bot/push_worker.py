@@ -1,0 +1,186 @@
+"""Sends the outbox through the WeChat API: at least once, and in practice once.
+
+Rows are claimed by pushing their `next_attempt_at` forward by a lease in the same
+statement that selects them (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two workers
+never take the same row, and a worker that dies mid-send leaves the row to be taken
+again when the lease runs out. Nothing is held in memory that a restart could lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.database import is_postgres
+from adapters.ports import WeChatApi, WeChatApiError
+from adapters.sqltypes import utcnow
+from bot.models import OutboxRow, WeChatUser
+from bot.push_render import render_push
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+WINDOW = timedelta(hours=48)
+RETRYABLE = {None, -1, 45009, 45047}
+ENDED = {43004: "用户未关注", 40003: "openid无效", 45015: "客服消息窗口已关闭"}
+TEMPLATE_REFUSED = {40037, 47003, 40036}
+NO_TEMPLATE_WAIT = timedelta(minutes=30)
+
+
+@dataclass
+class Sent:
+    channel: str
+    msgid: str | None = None
+
+
+class Undeliverable(Exception):
+    """Nothing can deliver this now; keep the row and look again later."""
+
+
+class PushWorker:
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
+                 api: WeChatApi, *, templates: dict[str, str | None],
+                 max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
+                 interval: float = 0.5, base_delay: float = 2.0, max_delay: float = 600.0,
+                 clock: Callable[[], datetime] = utcnow, detail_url: str | None = None) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.api = api
+        self.templates = templates
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self.interval = interval
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.clock = clock
+        self.detail_url = detail_url
+        self._gate = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._pg = is_postgres(engine)
+
+    def wake(self) -> None:
+        """A row was just queued in this process: look now instead of at the next tick."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception:  # the database away for a moment must not kill the worker
+                log.exception("push worker pass failed")
+                busy = 0
+            if busy:
+                continue
+            self._wake.clear()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waits, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+
+    async def run_once(self) -> int:
+        rows = await self.claim()
+        if rows:
+            await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def claim(self) -> list[OutboxRow]:
+        now = self.clock()
+        due = (select(OutboxRow.id)
+               .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+               .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(self.batch))
+        if self._pg:
+            due = due.with_for_update(skip_locked=True)
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
+                .values(next_attempt_at=now + LEASE, attempts=OutboxRow.attempts + 1)
+                .returning(OutboxRow))
+            return list(result.scalars().all())
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        async with self._gate:
+            try:
+                sent = await self._send(row)
+            except Undeliverable as why:
+                await self._finish(row.id, status="pending", error=str(why),
+                                   next_at=self.clock() + NO_TEMPLATE_WAIT, undo_attempt=True)
+                return
+            except WeChatApiError as exc:
+                await self._failed(row, exc)
+                return
+            await self._finish(row.id, status="sent", sent_at=self.clock(),
+                               msgid=sent.msgid, channel=sent.channel)
+
+    async def _send(self, row: OutboxRow) -> Sent:
+        payload = json.loads(row.payload)
+        if row.kind == "text":
+            await self.api.send_text(row.openid, payload["content"])
+            return Sent("custom")
+        user = await self._user(row.openid)
+        if user is not None and not user.subscribed:
+            raise WeChatApiError(43004, "unsubscribed (skipped)")
+        rendered = render_push(payload, self.detail_url)
+        template_id = self.templates.get(payload.get("event", ""))
+        if template_id:
+            try:
+                msgid = await self.api.send_template(row.openid, template_id, rendered.data,
+                                                     rendered.url)
+                return Sent("template", msgid)
+            except WeChatApiError as exc:
+                if exc.errcode not in TEMPLATE_REFUSED:
+                    raise
+                log.warning("template %s refused (%s); trying customer-service message",
+                            template_id, exc.errcode)
+        window_open = user is not None and user.last_inbound_at is not None \
+            and self.clock() - user.last_inbound_at < WINDOW
+        if not window_open:
+            raise Undeliverable("无可用模板且客服窗口已关闭，等待模板或用户再次互动")
+        await self.api.send_text(row.openid, rendered.text)
+        return Sent("custom")
+
+    async def _failed(self, row: OutboxRow, exc: WeChatApiError) -> None:
+        if exc.errcode in ENDED:
+            await self._finish(row.id, status="ended",
+                               error=f"{exc.errcode} {ENDED[exc.errcode]}")
+            return
+        if exc.errcode in RETRYABLE and row.attempts < self.max_attempts:
+            delay = min(self.max_delay, self.base_delay * 2 ** (row.attempts - 1))
+            delay *= random.uniform(0.5, 1.0)  # jitter: a recovered WeChat is not stampeded
+            await self._finish(row.id, status="pending", error=str(exc),
+                               next_at=self.clock() + timedelta(seconds=delay))
+            return
+        await self._finish(row.id, status="dead", error=str(exc))
+
+    async def _user(self, openid: str) -> WeChatUser | None:
+        async with self.sessions() as session:
+            return await session.get(WeChatUser, openid)
+
+    async def _finish(self, row_id: int, *, status: str, error: str | None = None,
+                      next_at: datetime | None = None, sent_at: datetime | None = None,
+                      msgid: str | None = None, channel: str | None = None,
+                      undo_attempt: bool = False) -> None:
+        values: dict[str, object] = {"status": status}
+        if error is not None:
+            values["last_error"] = error[:500]
+        if next_at is not None:
+            values["next_attempt_at"] = next_at
+        if sent_at is not None:
+            values.update(sent_at=sent_at, msgid=msgid, channel=channel)
+        if undo_attempt:
+            values["attempts"] = OutboxRow.attempts - 1
+        async with self.sessions.begin() as session:
+            await session.execute(update(OutboxRow).where(OutboxRow.id == row_id).values(**values))
+
+
+async def pending_count(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessions() as session:
+        rows = await session.execute(text("SELECT status, count(*) FROM outbox GROUP BY status"))
+        return {status: count for status, count in rows}

@@ -1,0 +1,169 @@
+"""Settings from RXF_* environment variables.
+
+The embedded default needs no configuration at all; production (RXF_ENV=prod) refuses
+to start on any dev default, so a forgotten variable cannot silently run a fake.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+OFFICIAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
+DEV_TOKEN = "rxf-dev-token"
+DEV_APPID = "wxfake0000000000"
+DEV_SECRET = "fake-secret"
+DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/rxf.db"
+
+
+class SettingsError(Exception):
+    """One line naming the setting that is wrong, shown at start instead of a traceback."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RXF_", extra="ignore", frozen=True)
+
+    env: Literal["dev", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    var_dir: Path = Path("./var")
+
+    wechat_token: str = DEV_TOKEN
+    wechat_appid: str = DEV_APPID
+    wechat_secret: str = DEV_SECRET
+    wechat_aes_key: str | None = None
+    wechat_api_base: str | None = None
+    # Replays older than this are refused even with a valid signature (0 disables).
+    signature_max_age: int = Field(600, ge=0)
+    reply_budget: float = Field(4.0, gt=0, le=4.8)
+
+    database_url: str = DEFAULT_DB_URL
+    db_pool_size: int = Field(10, ge=1)
+
+    platform: Literal["local", "http"] = "local"
+    platform_url: str | None = None
+    platform_secret: str | None = None
+    platform_timeout: float = Field(4.0, gt=0)
+
+    sms: Literal["local", "http"] = "local"
+    sms_url: str | None = None
+    verify: Literal["local", "http"] = "local"
+    verify_url: str | None = None
+    verify_timeout: float = Field(10.0, gt=0)
+    local_registry: Path | None = None
+
+    data_key: str | None = None
+
+    template_credit: str | None = None
+    template_disburse: str | None = None
+    template_reject: str | None = None
+    push_max_attempts: int = Field(8, ge=1)
+    push_interval: float = Field(0.5, gt=0)
+    outbox_retention_days: int = Field(30, ge=1)
+
+    rate_limit_per_minute: int = Field(30, ge=1)
+    dev_endpoints: bool | None = None
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        try:
+            raw = base64.b64decode(value + "=", validate=True)
+        except ValueError as exc:
+            raise ValueError("must be the 43-character EncodingAESKey") from exc
+        if len(value) != 43 or len(raw) != 32:
+            raise ValueError("must be the 43-character EncodingAESKey")
+        return value
+
+    @field_validator("wechat_api_base")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if value and not value.endswith("/"):
+            value += "/"
+        return value or None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.platform == "http" and not self.platform_url:
+            raise ValueError("RXF_PLATFORM_URL is required when RXF_PLATFORM=http")
+        if self.sms == "http" and not self.sms_url:
+            raise ValueError("RXF_SMS_URL is required when RXF_SMS=http")
+        if self.verify == "http" and not self.verify_url:
+            raise ValueError("RXF_VERIFY_URL is required when RXF_VERIFY=http")
+        if self.workers > 1 and self.is_sqlite:
+            raise ValueError(
+                "RXF_WORKERS>1 needs PostgreSQL: SQLite allows one writing process "
+                "(set RXF_DATABASE_URL=postgresql+asyncpg://...)"
+            )
+        if self.env == "prod":
+            for problem in self.prod_problems():
+                raise ValueError(problem)
+        return self
+
+    def prod_problems(self) -> list[str]:
+        problems = []
+        if self.wechat_token == DEV_TOKEN:
+            problems.append("RXF_WECHAT_TOKEN is the dev default; set the real token")
+        if self.wechat_appid == DEV_APPID or self.wechat_secret == DEV_SECRET:
+            problems.append("RXF_WECHAT_APPID/RXF_WECHAT_SECRET are dev defaults")
+        if not self.data_key:
+            problems.append("RXF_DATA_KEY is required in prod (PII encryption key)")
+        if self.wechat_api_base and "fake-wechat" in self.wechat_api_base:
+            problems.append("RXF_WECHAT_API_BASE points at the fake WeChat API")
+        if self.sms == "local":
+            problems.append("RXF_SMS=local only records codes; prod needs RXF_SMS=http")
+        if self.is_sqlite:
+            problems.append("RXF_DATABASE_URL is SQLite; prod needs PostgreSQL")
+        if self.platform == "http" and not self.platform_secret:
+            problems.append("RXF_PLATFORM_SECRET is required for platform callbacks")
+        return problems
+
+    @property
+    def safe_mode(self) -> bool:
+        return self.wechat_aes_key is not None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_fake_wechat(self) -> bool:
+        return self.wechat_api_base is None and self.env == "dev"
+
+    @property
+    def api_base(self) -> str:
+        if self.wechat_api_base:
+            return self.wechat_api_base
+        if self.uses_fake_wechat:
+            return f"http://{self.host}:{self.port}/fake-wechat/cgi-bin/"
+        return OFFICIAL_API_BASE
+
+    @property
+    def dev_routes(self) -> bool:
+        return self.env == "dev" if self.dev_endpoints is None else self.dev_endpoints
+
+    def templates(self) -> dict[str, str | None]:
+        return {
+            "credit": self.template_credit,
+            "disburse": self.template_disburse,
+            "reject": self.template_reject,
+        }
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (plus overrides), or SettingsError with one line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "_".join(str(p) for p in err.get("loc", ())).upper()
+        where = f"RXF_{name}: " if name else ""
+        message = str(err.get("msg", exc)).removeprefix("Value error, ")
+        raise SettingsError(f"configuration error: {where}{message}") from None

@@ -1,0 +1,148 @@
+"""Plays WeChat's server side: builds the XML WeChat would send, signs it (and encrypts it
+in safe mode) with wechatpy, posts it and decodes the passive reply. Used by the chat
+simulator, the tests and the benchmarks, so all three speak the real protocol."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+import aiohttp
+import xmltodict
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+_ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000 + random.randrange(1000))
+
+
+def next_msg_id() -> int:
+    return next(_ids)
+
+
+def _sign(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def text_xml(openid: str, content: str, *, msg_id: int | None = None,
+             to: str = "gh_rxf", create_time: int | None = None) -> str:
+    return _xml(openid, to, create_time, "text",
+                f"<Content><![CDATA[{_cdata(content)}]]></Content>"
+                f"<MsgId>{msg_id or next_msg_id()}</MsgId>")
+
+
+def voice_xml(openid: str, recognition: str, *, msg_id: int | None = None) -> str:
+    return _xml(openid, "gh_rxf", None, "voice",
+                "<MediaId><![CDATA[media-voice]]></MediaId><Format><![CDATA[amr]]></Format>"
+                f"<Recognition><![CDATA[{_cdata(recognition)}]]></Recognition>"
+                f"<MsgId>{msg_id or next_msg_id()}</MsgId>")
+
+
+def image_xml(openid: str, media_id: str = "media-image", *, msg_id: int | None = None) -> str:
+    return _xml(openid, "gh_rxf", None, "image",
+                f"<PicUrl><![CDATA[http://example.invalid/{media_id}.jpg]]></PicUrl>"
+                f"<MediaId><![CDATA[{media_id}]]></MediaId>"
+                f"<MsgId>{msg_id or next_msg_id()}</MsgId>")
+
+
+def event_xml(openid: str, event: str, key: str = "", *, create_time: int | None = None,
+              ticket: str = "", extra: str = "") -> str:
+    body = f"<Event><![CDATA[{event}]]></Event>"
+    if key or event in ("CLICK", "VIEW", "SCAN", "subscribe"):
+        body += f"<EventKey><![CDATA[{_cdata(key)}]]></EventKey>"
+    if ticket:
+        body += f"<Ticket><![CDATA[{ticket}]]></Ticket>"
+    return _xml(openid, "gh_rxf", create_time, "event", body + extra)
+
+
+def _xml(openid: str, to: str, create_time: int | None, kind: str, body: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[{escape(to)}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{_cdata(openid)}]]></FromUserName>"
+            f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[{kind}]]></MsgType>{body}</xml>")
+
+
+def _cdata(text: str) -> str:
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    msg_type: str | None = None
+    content: str | None = None
+
+
+class WeChatSim:
+    """Posts signed deliveries to a running bot, like WeChat's servers do."""
+
+    def __init__(self, url: str, token: str, *, appid: str = "", aes_key: str | None = None,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        self.url = url
+        self.token = token
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
+        self._session = session
+        self._own = session is None
+
+    async def __aenter__(self) -> WeChatSim:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._own and self._session is not None:
+            await self._session.close()
+
+    def signed_query(self, *, timestamp: str | None = None, nonce: str | None = None,
+                     encrypted_body: str | None = None) -> tuple[dict[str, str], str]:
+        ts = timestamp or str(int(time.time()))
+        nonce = nonce or str(random.randrange(10**9))
+        query = {"signature": _sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
+        return query, ts
+
+    def wrap(self, xml: str) -> tuple[dict[str, str], str]:
+        """Query string and body for one delivery, encrypted when in safe mode."""
+        query, ts = self.signed_query()
+        if self.crypto is None:
+            return query, xml
+        enc = xmltodict.parse(self.crypto.encrypt_message(xml, query["nonce"], ts))["xml"]
+        query.update(encrypt_type="aes", openid="sim",
+                     msg_signature=_sign(self.token, ts, query["nonce"], enc["Encrypt"]))
+        body = f"<xml><ToUserName><![CDATA[gh_rxf]]></ToUserName>" \
+               f"<Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt></xml>"
+        return query, body
+
+    async def post(self, xml: str) -> Reply:
+        query, body = self.wrap(xml)
+        return await self.post_raw(query, body)
+
+    async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
+        assert self._session is not None, "use `async with WeChatSim(...)`"
+        async with self._session.post(self.url, params=query, data=body) as resp:
+            text = await resp.text()
+            reply = Reply(resp.status, text)
+        if resp.status == 200 and text.startswith("<xml>"):
+            self._decode(reply, query)
+        return reply
+
+    def _decode(self, reply: Reply, query: dict[str, str]) -> None:
+        data: dict[str, Any] = xmltodict.parse(reply.body)["xml"]
+        if "Encrypt" in data:
+            assert self.crypto is not None
+            xml = self.crypto.decrypt_message(reply.body, data["MsgSignature"],
+                                              data["TimeStamp"], data["Nonce"])
+            data = xmltodict.parse(xml)["xml"]
+        reply.msg_type = data.get("MsgType")
+        reply.content = data.get("Content")
+
+    async def text(self, openid: str, content: str, **kw: Any) -> Reply:
+        return await self.post(text_xml(openid, content, **kw))
+
+    async def event(self, openid: str, event: str, key: str = "", **kw: Any) -> Reply:
+        return await self.post(event_xml(openid, event, key, **kw))

@@ -1,0 +1,72 @@
+"""HTTP side of the bot: GET/POST /wechat and /healthz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.handler import BUSY, Bot
+from bot.inbound import from_message
+from bot.wechat_io import Codec, Refused
+from dialogs.replies import Text, Transfer
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[dict[str, object]]]
+
+
+class WeChatWebhook:
+    def __init__(self, codec: Codec, bot: Callable[[], Bot | None]) -> None:
+        self.codec = codec
+        self._bot = bot
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/wechat", self.get), web.post("/wechat", self.post)]
+
+    async def get(self, request: web.Request) -> web.Response:
+        try:
+            echo = self.codec.verify_echo(dict(request.query))
+        except Refused as refused:
+            return web.Response(status=refused.status, text=refused.reason)
+        return web.Response(text=echo)
+
+    async def post(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        try:
+            self.codec.check_request(query)
+            try:
+                body = await request.read()
+            except web.HTTPRequestEntityTooLarge:
+                raise Refused(400, "body too large") from None
+            msg = self.codec.decode(query, body)
+        except Refused as refused:
+            log.info("refused /wechat: %s", refused.reason)
+            return web.Response(status=refused.status, text=refused.reason)
+        bot = self._bot()
+        if bot is None:
+            return web.Response(status=503, text="starting")
+        inbound = from_message(msg)
+        try:
+            outcome = await bot.handle(inbound)
+            first = outcome.replies[0] if outcome.replies else None
+        except Exception:
+            log.exception("step failed for a %s message", inbound.kind)
+            first = Text(BUSY)
+        if first is None:
+            return web.Response(text="success")
+        if isinstance(first, Transfer):
+            xml = self.codec.render(msg, None, transfer=True)
+        else:
+            xml = self.codec.render(msg, first.content)
+        return web.Response(text=xml, content_type="application/xml")
+
+
+def health_route(check: HealthCheck) -> web.RouteDef:
+    async def healthz(request: web.Request) -> web.Response:
+        status = await check()
+        ok = all(v not in (False, None, 0) for v in status.values())
+        return web.json_response(status, status=200 if ok else 503)
+
+    return web.get("/healthz", healthz)

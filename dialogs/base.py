@@ -1,0 +1,108 @@
+"""What every dialog is made of: the conversation record it edits, the context it is
+given (ports to the outside, clock, idempotency key) and the result of one step.
+
+Dialogs never import aiohttp, wechatpy or SQLAlchemy: everything outside reaches them
+through `StepContext.ports`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from dialogs.replies import Reply, Text
+
+if TYPE_CHECKING:
+    from adapters.ports import Ports
+
+
+@dataclass
+class ConvState:
+    """One user's conversation: the active dialog, where it stands and what it holds."""
+
+    openid: str
+    dialog: str | None = None
+    state: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    # Dialog-private working data (paging, a soft-rejected value); cleared with the dialog.
+    scratch: dict[str, Any] = field(default_factory=dict)
+    # A numbered choice offered by the router (menu, FAQ suggestions); lives one message.
+    choices: dict[str, Any] | None = None
+    # A dialog put aside (idle or interrupted) that 继续填写 brings back, for 7 days.
+    paused: dict[str, Any] | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+    def clear_dialog(self) -> None:
+        self.dialog = None
+        self.state = None
+        self.values = {}
+        self.scratch = {}
+
+    def snapshot(self, now: datetime) -> dict[str, Any]:
+        return {"dialog": self.dialog, "state": self.state, "values": self.values,
+                "scratch": self.scratch, "at": now.isoformat()}
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        self.dialog = snap["dialog"]
+        self.state = snap["state"]
+        self.values = dict(snap.get("values") or {})
+        self.scratch = dict(snap.get("scratch") or {})
+
+
+@dataclass
+class StepContext:
+    openid: str
+    now: datetime
+    idem_key: str
+    ports: Ports
+    # A slow step calls this first; the user sees the hint at once and the answer later.
+    set_hint: Callable[[str], None] = lambda _hint: None
+
+
+@dataclass
+class Step:
+    say: list[Reply] = field(default_factory=list)
+    # The message did not answer the current question (the router may try the FAQ).
+    rejected: bool = False
+    # Chain into another dialog; its first question is appended to `say`.
+    start: str | None = None
+    start_arg: str = ""
+
+    @classmethod
+    def text(cls, *parts: str, **kw: Any) -> Step:
+        return cls(say=[Text("\n\n".join(p for p in parts if p))], **kw)
+
+
+class Dialog:
+    """Base of every conversation. Forms use `dialogs.form.FormDialog`; list-like
+    dialogs (my demands, switching enterprise) subclass this directly."""
+
+    name: str = ""
+    title: str = ""
+
+    async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        raise NotImplementedError
+
+    async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        raise NotImplementedError
+
+    async def back(self, ctx: StepContext, conv: ConvState) -> Step:
+        return Step.text("这一步没有上一步了。", await self.prompt(ctx, conv))
+
+    async def edit(self, ctx: StepContext, conv: ConvState, what: str) -> Step | None:
+        """修改 <what>; None when this dialog has nothing by that name."""
+        return None
+
+    async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
+        """The current question, asked again after help or an FAQ answer."""
+        return ""
+
+    async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> Step | None:
+        """An image sent during this dialog; None when no question wants one."""
+        return None
+
+    def progress(self, conv: ConvState) -> str:
+        return ""

@@ -1,0 +1,30 @@
+"""What a step says back. Plain data, so dialogs never touch the WeChat wire format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Text:
+    content: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the user to human agents (WeChat's transfer_customer_service)."""
+
+
+Reply = Text | Transfer
+
+
+def to_json(reply: Reply) -> dict[str, str]:
+    if isinstance(reply, Transfer):
+        return {"type": "transfer"}
+    return {"type": "text", "content": reply.content}
+
+
+def from_json(data: dict[str, str]) -> Reply:
+    if data.get("type") == "transfer":
+        return Transfer()
+    return Text(data.get("content", ""))

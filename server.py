@@ -1,0 +1,179 @@
+"""Composition root: Settings -> database, adapters, Bot, aiohttp app, push worker.
+
+    python server.py              # the embedded default: no configuration needed
+    RXF_ENV=prod ... python server.py --workers 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters import database
+from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
+from adapters.ports import Ports
+from adapters.sqltypes import utcnow
+from adapters.wechat_api import WeChatApiClient
+from bot import housekeeping
+from bot.events import EventHandler
+from bot.faq_log import FaqLog
+from bot.faq_reply import FaqResponder
+from bot.handler import Bot
+from bot.locks import UserLocks
+from bot.push_worker import PushWorker
+from bot.router import Router
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import ConversationStore
+from bot.webhook import WeChatWebhook, health_route
+from bot.wechat_io import MAX_BODY, Codec
+from dialogs.registry import Registry
+
+log = logging.getLogger("rxf")
+Clock = Callable[[], datetime]
+
+
+def load_faq() -> Any:
+    from knowledge.matcher import FaqMatcher
+
+    return FaqMatcher.load()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: DataCipher
+    ports: Ports
+    registry: Registry
+    api: WeChatApiClient
+    worker: PushWorker
+    bot: Bot
+    faq_log: FaqLog
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def start_background(self) -> None:
+        self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
+        self.tasks.append(asyncio.create_task(housekeeping.run(
+            self.sessions, self.stop, outbox_days=self.settings.outbox_retention_days,
+            clock=self.bot.clock), name="housekeeping"))
+
+    async def close(self) -> None:
+        self.stop.set()
+        await self.bot.drain()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 5)
+        await self.engine.dispose()
+
+
+def data_cipher(settings: Settings) -> DataCipher:
+    key = settings.data_key
+    if not key:
+        if settings.env == "prod":
+            raise SettingsError("configuration error: RXF_DATA_KEY is required in prod")
+        key = load_or_create_dev_key(settings.var_dir)
+    try:
+        return DataCipher(key)
+    except DataKeyError as exc:
+        raise SettingsError(f"configuration error: {exc}") from None
+
+
+async def build_runtime(settings: Settings, *, registry: Registry | None = None,
+                        clock: Clock = utcnow, faq: Any = "load",
+                        migrate: bool = True) -> Runtime:
+    cipher = data_cipher(settings)
+    engine = database.make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    if migrate:
+        await database.migrate(engine)
+    sessions = database.session_factory(engine)
+    matcher = await asyncio.to_thread(load_faq) if faq == "load" else faq
+    ports = Ports(faq=matcher)
+    registry = registry or Registry.default()
+    faq_log = FaqLog(sessions)
+    router = Router(registry, FaqResponder(ports, faq_log))
+    api = WeChatApiClient(appid=settings.wechat_appid, secret=settings.wechat_secret,
+                          api_base=settings.api_base, sessions=sessions)
+    worker = PushWorker(engine, sessions, api, templates=settings.templates(),
+                        max_attempts=settings.push_max_attempts,
+                        interval=settings.push_interval, clock=clock)
+    bot = Bot(store=ConversationStore(sessions, cipher), locks=UserLocks(engine),
+              router=router, events=EventHandler(router), ports=ports,
+              budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
+              clock=clock)
+    return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
+                   ports=ports, registry=registry, api=api, worker=worker, bot=bot,
+                   faq_log=faq_log)
+
+
+def build_app(settings: Settings, *, registry: Registry | None = None, clock: Clock = utcnow,
+              faq: Any = "load", background: bool = True) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY + 1)
+    app["settings"] = settings
+    if settings.uses_fake_wechat:
+        from bot.fake_wechat import FakeWeChat
+
+        fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret)
+        app["fake_wechat"] = fake
+        app.add_subapp("/fake-wechat/", fake.app())
+
+    async def lifespan(app: web.Application) -> AsyncIterator[None]:
+        runtime = await build_runtime(settings, registry=registry, clock=clock, faq=faq)
+        app["runtime"] = runtime
+        if background:
+            runtime.start_background()
+        yield
+        await runtime.close()
+
+    app.cleanup_ctx.append(lifespan)
+    codec = Codec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
+                  settings.signature_max_age)
+    webhook = WeChatWebhook(codec, lambda: _runtime(app).bot if "runtime" in app else None)
+
+    async def health() -> dict[str, object]:
+        runtime = app.get("runtime")
+        if runtime is None:
+            return {"database": False, "faq": False}
+        entries = getattr(runtime.ports.faq, "entries", ())
+        return {"database": await database.ping(runtime.engine), "faq": len(entries)}
+
+    app.add_routes([*webhook.routes(), health_route(health)])
+    return app
+
+
+def _runtime(app: web.Application) -> Runtime:
+    runtime: Runtime = app["runtime"]
+    return runtime
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="融信服 WeChat front door")
+    parser.add_argument("--workers", type=int, default=None, help="server processes")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        overrides = {"workers": args.workers} if args.workers else {}
+        settings = load_settings(**overrides)
+        data_cipher(settings)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
+          f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
