@@ -94,7 +94,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         clock: Clock = utcnow, faq: Any = "load",
                         migrate: bool = True) -> Runtime:
     cipher = data_cipher(settings)
-    engine = database.make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = database.make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                  schema=settings.database_schema)
     if migrate:
         await database.migrate(engine)
     sessions = database.session_factory(engine)
@@ -117,20 +118,25 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                    faq_log=faq_log)
 
 
+SETTINGS = web.AppKey("settings", Settings)
+RUNTIME = web.AppKey("runtime", Runtime)
+FAKE_WECHAT = web.AppKey("fake_wechat", Any)
+
+
 def build_app(settings: Settings, *, registry: Registry | None = None, clock: Clock = utcnow,
               faq: Any = "load", background: bool = True) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY + 1)
-    app["settings"] = settings
+    app[SETTINGS] = settings
     if settings.uses_fake_wechat:
         from bot.fake_wechat import FakeWeChat
 
         fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret)
-        app["fake_wechat"] = fake
+        app[FAKE_WECHAT] = fake
         app.add_subapp("/fake-wechat/", fake.app())
 
     async def lifespan(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, registry=registry, clock=clock, faq=faq)
-        app["runtime"] = runtime
+        app[RUNTIME] = runtime
         if background:
             runtime.start_background()
         yield
@@ -139,10 +145,10 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
     app.cleanup_ctx.append(lifespan)
     codec = Codec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                   settings.signature_max_age)
-    webhook = WeChatWebhook(codec, lambda: _runtime(app).bot if "runtime" in app else None)
+    webhook = WeChatWebhook(codec, lambda: app[RUNTIME].bot if RUNTIME in app else None)
 
     async def health() -> dict[str, object]:
-        runtime = app.get("runtime")
+        runtime = app.get(RUNTIME)
         if runtime is None:
             return {"database": False, "faq": False}
         entries = getattr(runtime.ports.faq, "entries", ())
@@ -150,11 +156,6 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
 
     app.add_routes([*webhook.routes(), health_route(health)])
     return app
-
-
-def _runtime(app: web.Application) -> Runtime:
-    runtime: Runtime = app["runtime"]
-    return runtime
 
 
 def main(argv: list[str] | None = None) -> int:

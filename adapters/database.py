@@ -30,12 +30,15 @@ def is_postgres(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
+                **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    if schema:
+        kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, **kwargs
     )

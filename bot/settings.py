@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     reply_budget: float = Field(4.0, gt=0, le=4.8)
 
     database_url: str = DEFAULT_DB_URL
+    # PostgreSQL schema to live in (search_path); lets one database host several bots.
+    database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     db_pool_size: int = Field(10, ge=1)
 
     platform: Literal["local", "http"] = "local"

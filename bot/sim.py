@@ -98,6 +98,7 @@ class WeChatSim:
     async def __aexit__(self, *exc: object) -> None:
         if self._own and self._session is not None:
             await self._session.close()
+            self._session = None
 
     def signed_query(self, *, timestamp: str | None = None, nonce: str | None = None,
                      encrypted_body: str | None = None) -> tuple[dict[str, str], str]:
@@ -123,7 +124,9 @@ class WeChatSim:
         return await self.post_raw(query, body)
 
     async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
-        assert self._session is not None, "use `async with WeChatSim(...)`"
+        if self._session is None:
+            await self.__aenter__()
+        assert self._session is not None
         async with self._session.post(self.url, params=query, data=body) as resp:
             text = await resp.text()
             reply = Reply(resp.status, text)

@@ -11,6 +11,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import adapters.platform_local.models
+import adapters.wechat_api  # noqa: F401
+import bot.models  # noqa: F401 - every table must be in the metadata autogenerate compares
 from adapters.database import Base, make_engine
 
 target_metadata = Base.metadata
@@ -25,7 +28,8 @@ def _run(connection: Connection) -> None:
 async def _run_standalone() -> None:
     from bot.settings import load_settings
 
-    engine = make_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = make_engine(settings.database_url, schema=settings.database_schema)
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()
