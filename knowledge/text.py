@@ -1,0 +1,130 @@
+"""Text preparation shared by the FAQ index and the questions: normalisation, synonyms,
+jieba tokenisation (guarded, once per process) and the question-cue test."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import jieba
+
+# Kept characters: CJK ideographs (basic + extension A + compatibility) and ASCII
+# letters/digits. Everything else (spaces, punctuation, emoji) carries no meaning
+# for matching and only breaks bigrams apart.
+_DROP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+# Namespaces of index features. Words and bigrams are kept apart so a two-character
+# word is not counted twice; single characters only rescue typos, so they weigh little.
+WORD, BIGRAM, CHAR = "w", "b", "c"
+
+# A question longer than this is rambling; its head carries the question and cutting
+# it bounds the time jieba spends on pasted essays.
+MAX_QUERY_CHARS = 300
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width -> half-width), lower-case, keep only CJK/letters/digits."""
+    return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+class SynonymMap:
+    """Rewrites aliases to their canonical term in one left-to-right pass.
+
+    At each position the longest alias wins, so 金融机构 stays whole although 机构 is
+    an alias, and a rewritten term is never rewritten again.
+    """
+
+    def __init__(self, alias_to_canonical: Mapping[str, str]) -> None:
+        self._map = {normalise(a): normalise(c) for a, c in alias_to_canonical.items()}
+        self._map = {a: c for a, c in self._map.items() if a}
+        # Canonical terms match themselves so that an alias inside them cannot fire.
+        for canonical in set(self._map.values()):
+            self._map.setdefault(canonical, canonical)
+        alternatives = sorted(self._map, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+
+    @property
+    def canonical_terms(self) -> frozenset[str]:
+        return frozenset(self._map.values())
+
+    def apply(self, normalised: str) -> str:
+        if self._pattern is None:
+            return normalised
+        return self._pattern.sub(lambda m: self._map[m.group(0)], normalised)
+
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+_jieba_words: set[str] = set()
+
+
+def init_jieba(words: Iterable[tuple[str, int | None, str | None]]) -> None:
+    """Initialise jieba's global tokenizer once per process and add user words.
+
+    jieba's dictionary is process-wide state: the lock keeps concurrent loads from
+    building it twice, and words already added are skipped so that reloading the
+    knowledge does not re-tune frequencies.
+    """
+    global _jieba_ready
+    with _jieba_lock:
+        if not _jieba_ready:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba_ready = True
+        for word, freq, tag in words:
+            if word not in _jieba_words:
+                jieba.add_word(word, freq, tag)
+                _jieba_words.add(word)
+
+
+class Tokenizer:
+    """Turns a question into weighted features: search-mode words, bigrams, characters."""
+
+    def __init__(self, synonyms: SynonymMap, stopwords: frozenset[str]) -> None:
+        self.synonyms = synonyms
+        self.stopwords = frozenset(normalise(w) for w in stopwords if normalise(w))
+
+    def content_words(self, text: str) -> list[str]:
+        """jieba words of the normalised, synonym-mapped text, stop words removed."""
+        rewritten = self.synonyms.apply(normalise(text)[:MAX_QUERY_CHARS])
+        return [w for w in jieba.lcut(rewritten) if w not in self.stopwords]
+
+    def features(self, text: str) -> list[str]:
+        """Feature keys "<namespace>:<token>", repeated as often as they occur."""
+        return self.analyse(text)[1]
+
+    def analyse(self, text: str) -> tuple[list[str], list[str]]:
+        """The content words left after stop words, and their feature keys."""
+        words = self.content_words(text)
+        content = "".join(words)
+        freq = jieba.dt.FREQ
+        keys: list[str] = []
+        for word in words:
+            keys.append(f"{WORD}:{word}")
+            # Search mode without a second cut: the dictionary's 2- and 3-character
+            # parts of a longer word, as jieba.cut_for_search emits them.
+            for n in (2, 3):
+                for i in range(len(word) - n + 1 if len(word) > n else 0):
+                    part = word[i : i + n]
+                    if freq.get(part) and part not in self.stopwords:
+                        keys.append(f"{WORD}:{part}")
+        keys.extend(f"{BIGRAM}:{content[i:i + 2]}" for i in range(len(content) - 1))
+        keys.extend(f"{CHAR}:{ch}" for ch in content if ch not in self.stopwords)
+        return words, keys
+
+
+# Cues that a message is a question or a complaint rather than a form value. Matched on
+# the NFKC-normalised raw text, so "？" and "?" both count.
+_QUESTION_CUES = re.compile(
+    r"[?？]|怎么|怎样|如何|为什么|为啥|咋|啥|什么|吗|么|呢|哪|多久|多少|几|是否|能不能|可不可以"
+    r"|请问|咨询|不知道|不会|不能|不行|不了|不到|不上|不通过|不一致|不对|没反应|收不|没收到"
+    r"|失败|报错|出错|错误|异常|帮忙|帮我|求助|转人工"
+)
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message reads like a question or a problem report."""
+    return bool(_QUESTION_CUES.search(unicodedata.normalize("NFKC", text)))
