@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters import database
 from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
+from adapters.factory import build_ports
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
 from adapters.wechat_api import WeChatApiClient
@@ -100,7 +101,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
         await database.migrate(engine)
     sessions = database.session_factory(engine)
     matcher = await asyncio.to_thread(load_faq) if faq == "load" else faq
-    ports = Ports(faq=matcher)
+    ports = build_ports(settings, sessions, cipher, clock, matcher)
     registry = registry or Registry.default()
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
@@ -155,6 +156,10 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         return {"database": await database.ping(runtime.engine), "faq": len(entries)}
 
     app.add_routes([*webhook.routes(), health_route(health)])
+    if settings.dev_routes:
+        from bot import dev_routes
+
+        app.add_routes(dev_routes.routes(lambda: app.get(RUNTIME)))
     return app
 
 

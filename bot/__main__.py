@@ -40,6 +40,14 @@ def parser() -> argparse.ArgumentParser:
     fake = sub.add_parser("fake-wechat", help="run the fake WeChat API alone")
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8090)
+
+    # Subcommands of the accounts and demands features register themselves here.
+    from bot import cli_accounts, cli_demands
+
+    for module in (cli_accounts, cli_demands):
+        add = getattr(module, "add_parsers", None)
+        if add is not None:
+            add(sub)
     return p
 
 

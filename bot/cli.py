@@ -53,6 +53,14 @@ async def dispatch(args: argparse.Namespace) -> int:
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
         await run_standalone(args.host, args.port)
         return 0
+    from bot import cli_accounts, cli_demands
+
+    for module in (cli_accounts, cli_demands):
+        run = getattr(module, "dispatch", None)
+        if run is not None:
+            code = await run(settings, args)
+            if code is not None:
+                return int(code)
     raise SystemExit(f"unknown command {command}")
 
 

@@ -14,7 +14,6 @@ from dialogs.replies import Reply, Text
 
 log = logging.getLogger(__name__)
 
-SceneHandler = Callable[[StepContext, ConvState, str], Awaitable[list[Reply]]]
 TemplateResult = Callable[[str, str], Awaitable[None]]
 
 
@@ -25,10 +24,9 @@ class EventResult:
 
 
 class EventHandler:
-    def __init__(self, router: Router, on_scene: SceneHandler | None = None,
+    def __init__(self, router: Router,
                  on_template_result: TemplateResult | None = None) -> None:
         self.router = router
-        self.on_scene = on_scene
         self.on_template_result = on_template_result
 
     async def handle(self, ctx: StepContext, conv: ConvState, event: Inbound) -> EventResult:
@@ -57,6 +55,8 @@ class EventHandler:
         return EventResult()
 
     async def _scene(self, ctx: StepContext, conv: ConvState, scene: str) -> list[Reply]:
-        if self.on_scene is None:
+        # The login dialog registers the LOGIN_SCENE intent; the scene is its argument.
+        intent = self.router.registry.by_key("LOGIN_SCENE")
+        if intent is None:
             return [Text("已收到扫码。网页端扫码登录暂未开通，请稍后再试。")]
-        return await self.on_scene(ctx, conv, scene)
+        return await self.router.run_intent(ctx, conv, intent, scene)

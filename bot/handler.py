@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from adapters.outbox import OutboxItem
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
 from bot.events import EventHandler
 from bot.inbound import Inbound
 from bot.locks import UserLocks
 from bot.router import Router
-from bot.store import ConversationStore, Loaded, OutboxItem
+from bot.store import ConversationStore, Loaded
 from dialogs.base import StepContext
 from dialogs.replies import Reply, Text, Transfer
 

@@ -1,14 +1,19 @@
-"""Tables of the bot runtime: users, conversations, deliveries, outbox, FAQ log."""
+"""Tables of the bot runtime: users, conversations, deliveries, FAQ log.
+
+The outbox lives in adapters.outbox: the local platform writes it too."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.database import Base
+from adapters.outbox import OutboxRow
 from adapters.sqltypes import UTCDateTime, utcnow
+
+__all__ = ["Conversation", "Delivery", "OutboxRow", "UnansweredQuestion", "WeChatUser"]
 
 
 class WeChatUser(Base):
@@ -46,28 +51,6 @@ class Delivery(Base):
     openid: Mapped[str] = mapped_column(String(64))
     replies: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-
-class OutboxRow(Base):
-    """A message to send through the WeChat API, written in the transaction that caused it."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    openid: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # text | push
-    payload: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|dead|ended
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
-    msgid: Mapped[str | None] = mapped_column(String(40), index=True)
-    channel: Mapped[str | None] = mapped_column(String(12))  # template | custom
-    delivery_status: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class UnansweredQuestion(Base):

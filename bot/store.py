@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.crypto import DataCipher
-from bot.models import Conversation, Delivery, OutboxRow, WeChatUser
+from adapters.outbox import OutboxItem, enqueue
+from bot.models import Conversation, Delivery, WeChatUser
 from dialogs.base import ConvState
 from dialogs.replies import Reply, from_json, to_json
 
@@ -34,14 +35,6 @@ class Loaded:
     known_user: bool
     rl_window: int
     rl_count: int
-
-
-@dataclass
-class OutboxItem:
-    openid: str
-    kind: str
-    payload: dict[str, Any]
-    dedupe_key: str | None = None
 
 
 class ConversationStore:
@@ -89,8 +82,7 @@ class ConversationStore:
                 await session.flush()
                 await self._save_conversation(session, conv, row)
                 await self._touch_user(session, conv.openid, now, touch_user, subscribed)
-                for item in outbox:
-                    session.add(outbox_row(item, now))
+                await enqueue(session, outbox, now)
         except IntegrityError:
             return False
         conv.version += 1
@@ -122,19 +114,3 @@ class ConversationStore:
             user.subscribed, user.subscribed_at = True, now
         elif subscribed is False and user.subscribed:
             user.subscribed, user.unsubscribed_at = False, now
-
-
-def outbox_row(item: OutboxItem, now: datetime) -> OutboxRow:
-    return OutboxRow(openid=item.openid, kind=item.kind, status="pending", attempts=0,
-                     payload=json.dumps(item.payload, ensure_ascii=False),
-                     dedupe_key=item.dedupe_key, next_attempt_at=now, created_at=now)
-
-
-async def enqueue(session: AsyncSession, items: Sequence[OutboxItem], now: datetime) -> None:
-    """Queue outbox rows inside the caller's transaction (a status change, a callback)."""
-    if items:
-        await session.execute(insert(OutboxRow), [
-            {"openid": i.openid, "kind": i.kind, "status": "pending", "attempts": 0,
-             "payload": json.dumps(i.payload, ensure_ascii=False),
-             "dedupe_key": i.dedupe_key, "next_attempt_at": now, "created_at": now}
-            for i in items])

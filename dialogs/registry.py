@@ -15,6 +15,13 @@ from dialogs.base import ConvState, Dialog, Step, StepContext
 
 MODULES = (
     "dialogs.help",
+    "dialogs.register",
+    "dialogs.certify",
+    "dialogs.enterprise",
+    "dialogs.login",
+    "dialogs.demand_publish",
+    "dialogs.demand_list",
+    "dialogs.catalog",
 )
 
 Responder = Callable[[StepContext, ConvState, str], Awaitable[Step]]

@@ -1,0 +1,20 @@
+"""State shared by the halves of the local platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.crypto import DataCipher
+from adapters.local_data import CatalogData
+
+
+class LocalBase:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
+                 catalog: CatalogData, clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.catalog = catalog
+        self.clock = clock

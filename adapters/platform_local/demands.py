@@ -1,0 +1,5 @@
+"""Demands and their lifecycle on the local platform."""
+
+
+class DemandsMixin:
+    pass

@@ -1,0 +1,1 @@
+"""`python -m bot sms ...` and `python -m bot login ...` (filled by the accounts work)."""

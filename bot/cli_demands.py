@@ -1,0 +1,1 @@
+"""`python -m bot demand ...` (filled by the demands work)."""

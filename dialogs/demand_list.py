@@ -1,0 +1,7 @@
+"""Placeholder: filled by the demand_list work."""
+
+from dialogs.base import Dialog
+from dialogs.registry import Intent
+
+DIALOGS: list[Dialog] = []
+INTENTS: list[Intent] = []
