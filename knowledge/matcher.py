@@ -3,13 +3,18 @@
 Each question and variant of an entry is one small document, indexed as search-mode
 jieba words, character bigrams and single characters (see knowledge.text). Documents
 are scored with BM25+ and a smoothed IDF, which stays positive on a corpus this small.
-An entry scores its best document plus a little of its second best.
 
-The decision uses a normalised confidence: the entry's score divided by the score the
-question would get against a perfect copy of itself. Words the FAQ has never seen
-count in that denominator, so an off-topic question ("今天天气怎么样") has little
-confidence whatever its best match; a clear margin over the runner-up is required
-before answering outright.
+An entry's confidence (about 0..1) blends three views of the match: its best text's
+BM25+ score divided by the score the question would get against a perfect copy of
+itself (plus a little of its second best text), how much of that best text the
+question covers, and how much of the question the entry's whole vocabulary explains.
+Words the FAQ has never seen count in the denominators, so an off-topic question
+("今天天气怎么样") has little confidence whatever its best match.
+
+ask() answers outright only with a high confidence, a clear margin over the runner-up
+and enough evidence (not one everyday word); otherwise it suggests up to three close
+entries, or says none. Thresholds were calibrated on tests/faq_eval.yaml; see
+bench/faq.py for the figures.
 """
 
 from __future__ import annotations
