@@ -1,0 +1,58 @@
+"""Test data written straight into the local platform's tables, for tests that need a
+registered or certified enterprise without walking the whole dialog first."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from adapters.platform_local.models import (
+    AccountRow,
+    EnterpriseRow,
+    MembershipRow,
+    PersonCertRow,
+)
+from adapters.sqltypes import utcnow
+from server import Runtime
+
+# The manual's example identity and enterprise (also in the demo registry).
+ZHOU_LU = {"name": "周露", "id": "532501199201270024", "phone": "15911511931"}
+YUNNAN_TRADE = {"name": "云南贸易有限公司", "uscc": "91530121MA6P1RDX22",
+                "region": "玉溪市红塔区"}
+
+
+@dataclass
+class Seeded:
+    account_id: str
+    enterprise_id: str
+
+
+async def seed_enterprise(rt: Runtime, openid: str, *, person: dict[str, str] = ZHOU_LU,
+                          enterprise: dict[str, str] = YUNNAN_TRADE, certified: bool = True,
+                          authorised: bool = True, person_cert: bool = True) -> Seeded:
+    """An account bound to `openid` with one enterprise, certified as asked."""
+    now = utcnow()
+    c = rt.cipher
+    account_id, enterprise_id = uuid.uuid4().hex, uuid.uuid4().hex
+    async with rt.sessions.begin() as session:
+        session.add(AccountRow(
+            id=account_id, openid=openid, phone_enc=c.encrypt(person["phone"]),
+            phone_hash=c.lookup_hash(person["phone"]), legal_name=person["name"],
+            legal_id_enc=c.encrypt(person["id"]), legal_id_hash=c.lookup_hash(person["id"]),
+            active_enterprise_id=enterprise_id, created_at=now))
+        await session.flush()
+        if person_cert:
+            session.add(PersonCertRow(
+                account_id=account_id, name=person["name"], cert_type="resident",
+                number_enc=c.encrypt(person["id"]), number_hash=c.lookup_hash(person["id"]),
+                phone_enc=c.encrypt(person["phone"]), certified_at=now))
+        session.add(EnterpriseRow(
+            id=enterprise_id, name=enterprise["name"], uscc=enterprise["uscc"],
+            legal_rep=person["name"], legal_rep_id_enc=c.encrypt(person["id"]),
+            region=enterprise["region"], created_by=account_id, created_at=now))
+        await session.flush()
+        session.add(MembershipRow(
+            account_id=account_id, enterprise_id=enterprise_id, created_at=now,
+            certified_at=now if certified else None,
+            authorised_at=now if authorised else None))
+    return Seeded(account_id, enterprise_id)
