@@ -61,6 +61,7 @@ class Runtime:
     worker: PushWorker
     bot: Bot
     faq_log: FaqLog
+    runner: database.PhaseRunner
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -76,6 +77,7 @@ class Runtime:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 5)
+        self.runner.close()
         await self.engine.dispose()
 
 
@@ -110,13 +112,14 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     worker = PushWorker(engine, sessions, api, templates=settings.templates(),
                         max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, clock=clock)
-    bot = Bot(store=ConversationStore(sessions, cipher), locks=UserLocks(engine),
+    runner = database.PhaseRunner(engine)
+    bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(engine),
               router=router, events=EventHandler(router), ports=ports,
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
               clock=clock)
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log)
+                   faq_log=faq_log, runner=runner)
 
 
 SETTINGS = web.AppKey("settings", Settings)

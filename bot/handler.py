@@ -99,11 +99,10 @@ class Bot:
     async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
         async with self.locks.hold(inbound.openid):
             key = inbound.dedupe_key
-            prior = await self.store.delivery(key)
+            prior, loaded = await self.store.begin(key, inbound.openid)
             if prior is not None:
                 return Outcome(prior, duplicate=True)
             now = self.clock()
-            loaded = await self.store.load(inbound.openid)
             ctx = StepContext(openid=inbound.openid, now=now, idem_key=key, ports=self.ports,
                               set_hint=handoff.set_hint)
             replies, subscribed = await self._route(ctx, loaded, inbound)

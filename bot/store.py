@@ -1,9 +1,10 @@
-"""Per-user conversation records, delivery dedupe and the outbox write of one step.
+"""Per-user conversation records, delivery dedupe and the writes of one step.
 
-Reads happen in short transactions; the step runs outside any transaction (a slow
-adapter must not hold SQLite's write lock); the results are written in one short
-transaction: delivery row, conversation (version-checked), user's last activity and
-any outbox rows. Either all of a step lands or none of it does.
+The hot path is two round trips: one statement reads the delivery (a retry?), the user
+and the conversation together; one short transaction writes the delivery, the
+conversation (version-checked), the user's last activity and any outbox rows. The step
+itself runs outside any transaction, so a slow adapter never holds SQLite's write lock.
+Either all of a step lands or none of it does.
 """
 
 from __future__ import annotations
@@ -11,18 +12,37 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
 
 from adapters.crypto import DataCipher
-from adapters.outbox import OutboxItem, enqueue
+from adapters.database import PhaseRunner
+from adapters.outbox import OutboxItem, OutboxRow, outbox_values
+from adapters.sqltypes import UTCDateTime
 from bot.models import Conversation, Delivery, WeChatUser
 from dialogs.base import ConvState
 from dialogs.replies import Reply, from_json, to_json
+
+# The 48-hour window only needs minute precision; skip rewriting the user row for every
+# message of a conversation.
+TOUCH_EVERY = timedelta(minutes=5)
+
+_READ = text("""
+SELECT d.replies AS replies, u.openid AS known, u.subscribed AS subscribed,
+       u.last_inbound_at AS last_inbound_at, c.dialog AS dialog, c.state AS state,
+       c.data AS data, c.version AS version, c.updated_at AS updated_at,
+       c.rl_window AS rl_window, c.rl_count AS rl_count
+FROM (SELECT 1 AS one) AS q
+LEFT JOIN deliveries d ON d.key = :key
+LEFT JOIN wechat_users u ON u.openid = :openid
+LEFT JOIN conversations c ON c.openid = :openid
+""").columns(updated_at=UTCDateTime(), last_inbound_at=UTCDateTime())
 
 
 class ConcurrentUpdate(Exception):
@@ -35,32 +55,45 @@ class Loaded:
     known_user: bool
     rl_window: int
     rl_count: int
+    subscribed: bool | None = None
+    last_inbound_at: datetime | None = None
 
 
 class ConversationStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher) -> None:
-        self._sessions = sessions
+    def __init__(self, runner: PhaseRunner, cipher: DataCipher) -> None:
+        self._runner = runner
         self._cipher = cipher
+        pg = runner.engine.dialect.name == "postgresql"
+        self._upsert = postgresql.insert if pg else sqlite.insert
+
+    async def begin(self, key: str, openid: str) -> tuple[list[Reply] | None, Loaded]:
+        """The reply already given to this delivery (a retry), and the user's state."""
+        row = await self._runner.run(_read, key, openid)
+        replies = None
+        if row["replies"] is not None:
+            replies = [from_json(r) for r in json.loads(row["replies"])]
+        return replies, self._loaded(openid, row)
 
     async def delivery(self, key: str) -> list[Reply] | None:
-        async with self._sessions() as session:
-            raw = await session.scalar(select(Delivery.replies).where(Delivery.key == key))
-        return None if raw is None else [from_json(r) for r in json.loads(raw)]
+        return (await self.begin(key, ""))[0]
 
     async def load(self, openid: str) -> Loaded:
-        async with self._sessions() as session:
-            row = await session.get(Conversation, openid)
-            known = row is not None or await session.get(WeChatUser, openid) is not None
-        if row is None:
-            return Loaded(ConvState(openid=openid), known, 0, 0)
-        data = json.loads(self._cipher.decrypt(row.data)) if row.data else {}
+        return (await self.begin("", openid))[1]
+
+    def _loaded(self, openid: str, row: Any) -> Loaded:
+        known = row["known"] is not None
+        if row["version"] is None:
+            return Loaded(ConvState(openid=openid), known, 0, 0, row["subscribed"],
+                          row["last_inbound_at"])
+        data = json.loads(self._cipher.decrypt(row["data"])) if row["data"] else {}
         conv = ConvState(
-            openid=openid, dialog=row.dialog, state=row.state,
+            openid=openid, dialog=row["dialog"], state=row["state"],
             values=data.get("values", {}), scratch=data.get("scratch", {}),
             choices=data.get("choices"), paused=data.get("paused"),
-            updated_at=row.updated_at, version=row.version,
+            updated_at=row["updated_at"], version=row["version"],
         )
-        return Loaded(conv, True, row.rl_window, row.rl_count)
+        return Loaded(conv, True, row["rl_window"], row["rl_count"], row["subscribed"],
+                      row["last_inbound_at"])
 
     async def commit_step(self, key: str, loaded: Loaded, now: datetime, record: list[Reply],
                           outbox: Sequence[OutboxItem], *, touch_user: bool,
@@ -70,47 +103,69 @@ class ConversationStore:
         conv = loaded.conv
         data = {"values": conv.values, "scratch": conv.scratch, "choices": conv.choices,
                 "paused": conv.paused}
-        blob = self._cipher.encrypt(json.dumps(data, ensure_ascii=False, default=str))
-        row = {"dialog": conv.dialog, "state": conv.state, "data": blob,
+        row = {"dialog": conv.dialog, "state": conv.state,
+               "data": self._cipher.encrypt(json.dumps(data, ensure_ascii=False, default=str)),
                "version": conv.version + 1, "updated_at": now,
                "rl_window": loaded.rl_window, "rl_count": loaded.rl_count}
+        delivery = {"key": key, "openid": conv.openid, "created_at": now,
+                    "replies": json.dumps([to_json(r) for r in record], ensure_ascii=False)}
+        user = self._user_statement(loaded, now, touch_user, subscribed)
+        rows = [outbox_values(i, now) for i in outbox]
+
+        def write(conn: Connection) -> None:
+            conn.execute(insert(Delivery), delivery)
+            _save_conversation(conn, conv, row)
+            if user is not None:
+                conn.execute(user)
+            if rows:
+                conn.execute(insert(OutboxRow), rows)
+
         try:
-            async with self._sessions.begin() as session:
-                session.add(Delivery(key=key, openid=conv.openid, created_at=now,
-                                     replies=json.dumps([to_json(r) for r in record],
-                                                        ensure_ascii=False)))
-                await session.flush()
-                await self._save_conversation(session, conv, row)
-                await self._touch_user(session, conv.openid, now, touch_user, subscribed)
-                await enqueue(session, outbox, now)
+            await self._runner.run(write, write=True)
         except IntegrityError:
             return False
         conv.version += 1
         return True
 
-    async def _save_conversation(self, session: AsyncSession, conv: ConvState,
-                                 row: dict[str, Any]) -> None:
-        if conv.version == 0:
-            session.add(Conversation(openid=conv.openid, **row))
-            await session.flush()
-            return
-        result = await session.execute(
-            update(Conversation)
-            .where(Conversation.openid == conv.openid, Conversation.version == conv.version)
-            .values(**row))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConcurrentUpdate(conv.openid)
-
-    async def _touch_user(self, session: AsyncSession, openid: str, now: datetime,
-                          inbound: bool, subscribed: bool | None) -> None:
-        user = await session.get(WeChatUser, openid)
-        if user is None:
-            user = WeChatUser(openid=openid, subscribed=subscribed is not False,
-                              created_at=now, subscribed_at=now)
-            session.add(user)
+    def _user_statement(self, loaded: Loaded, now: datetime, inbound: bool,
+                        subscribed: bool | None) -> Executable | None:
+        fresh = loaded.last_inbound_at is not None and now - loaded.last_inbound_at < TOUCH_EVERY
+        if loaded.known_user and subscribed is None and (not inbound or fresh):
+            return None
+        if subscribed is None and loaded.known_user:
+            return update(WeChatUser).where(
+                WeChatUser.openid == loaded.conv.openid).values(last_inbound_at=now)
+        values: dict[str, Any] = {"openid": loaded.conv.openid, "created_at": now,
+                                  "subscribed": subscribed is not False,
+                                  "subscribed_at": now,
+                                  "last_inbound_at": now if inbound else None}
+        changes: dict[str, Any] = {}
         if inbound:
-            user.last_inbound_at = now
-        if subscribed is True and not user.subscribed:
-            user.subscribed, user.subscribed_at = True, now
-        elif subscribed is False and user.subscribed:
-            user.subscribed, user.unsubscribed_at = False, now
+            changes["last_inbound_at"] = now
+        if subscribed is True and loaded.subscribed is not True:
+            changes.update(subscribed=True, subscribed_at=now)
+        elif subscribed is False:
+            changes.update(subscribed=False, unsubscribed_at=now)
+            values["unsubscribed_at"] = now
+        stmt = self._upsert(WeChatUser).values(**values)
+        if changes:
+            return stmt.on_conflict_do_update(index_elements=["openid"], set_=changes)
+        return stmt.on_conflict_do_nothing(index_elements=["openid"])
+
+
+def _read(conn: Connection, key: str, openid: str) -> Any:
+    return conn.execute(_READ, {"key": key, "openid": openid}).mappings().one()
+
+
+def _save_conversation(conn: Connection, conv: ConvState, row: dict[str, Any]) -> None:
+    if conv.version == 0:
+        conn.execute(insert(Conversation), {"openid": conv.openid, **row})
+        return
+    result = conn.execute(
+        update(Conversation)
+        .where(Conversation.openid == conv.openid, Conversation.version == conv.version)
+        .values(**row))
+    if result.rowcount != 1:
+        raise ConcurrentUpdate(conv.openid)
+
+
