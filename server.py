@@ -10,10 +10,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -43,10 +46,10 @@ log = logging.getLogger("rxf")
 Clock = Callable[[], datetime]
 
 
-def load_faq() -> Any:
+def load_faq(directory: Path | None = None) -> Any:
     from knowledge.matcher import FaqMatcher
 
-    return FaqMatcher.load()
+    return FaqMatcher.load(directory)
 
 
 @dataclass
@@ -64,6 +67,19 @@ class Runtime:
     runner: database.PhaseRunner
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def reload_faq(self) -> str:
+        """Swap in freshly loaded knowledge; a broken file keeps the old one serving."""
+        from knowledge.matcher import FaqError
+
+        try:
+            matcher = await asyncio.to_thread(load_faq, self.settings.knowledge_dir)
+        except FaqError as exc:
+            log.error("faq reload refused: %s", exc)
+            return f"refused: {exc}"
+        self.ports.faq = matcher
+        log.info("faq reloaded: %d entries", len(matcher.entries))
+        return f"reloaded {len(matcher.entries)} entries"
 
     def start_background(self) -> None:
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
@@ -102,7 +118,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     if migrate:
         await database.migrate(engine)
     sessions = database.session_factory(engine)
-    matcher = await asyncio.to_thread(load_faq) if faq == "load" else faq
+    matcher = await asyncio.to_thread(load_faq, settings.knowledge_dir) if faq == "load" else faq
     ports = build_ports(settings, sessions, cipher, clock, matcher)
     registry = registry or Registry.default()
     faq_log = FaqLog(sessions)
@@ -143,7 +159,13 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         app[RUNTIME] = runtime
         if background:
             runtime.start_background()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            # `kill -HUP` (or `python -m bot faq reload`) reloads the FAQ in place.
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: asyncio.ensure_future(runtime.reload_faq()))
         yield
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
         await runtime.close()
 
     app.cleanup_ctx.append(lifespan)
@@ -158,7 +180,16 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         entries = getattr(runtime.ports.faq, "entries", ())
         return {"database": await database.ping(runtime.engine), "faq": len(entries)}
 
-    app.add_routes([*webhook.routes(), health_route(health)])
+    async def faq_reload(request: web.Request) -> web.Response:
+        # Operators only: the endpoint answers on the loopback interface alone.
+        if request.remote not in ("127.0.0.1", "::1") or RUNTIME not in app:
+            return web.Response(status=403, text="loopback only")
+        outcome = await app[RUNTIME].reload_faq()
+        return web.Response(status=200 if outcome.startswith("reloaded") else 400,
+                            text=outcome)
+
+    app.add_routes([*webhook.routes(), health_route(health),
+                    web.post("/admin/faq/reload", faq_reload)])
     if settings.dev_routes:
         from bot import dev_routes
 
@@ -178,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / "server.pid").write_text(str(os.getpid()))
     print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
           f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
     web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)

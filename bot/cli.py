@@ -92,11 +92,18 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
         print(kcli.format_ranking(await asyncio.to_thread(load_faq), args.question))
         return 0
     if args.faq_command == "reload":
+        if kcli.run_check() != 0:
+            print("not reloaded: fix the knowledge files first")
+            return 1
         url = args.url or f"http://{settings.host}:{settings.port}"
-        async with aiohttp.ClientSession() as session, \
-                session.post(f"{url}/admin/faq/reload") as resp:
-            print(await resp.text())
-            return 0 if resp.status == 200 else 1
+        try:
+            async with aiohttp.ClientSession() as session, \
+                    session.post(f"{url}/admin/faq/reload") as resp:
+                print(await resp.text())
+                return 0 if resp.status == 200 else 1
+        except aiohttp.ClientError:
+            print(f"no server answering at {url}")
+            return 1
     async with runtime(settings) as rt:
         rows = await rt.faq_log.top(args.limit)
     if not rows:

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     push_interval: float = Field(0.5, gt=0)
     outbox_retention_days: int = Field(30, ge=1)
 
+    # FAQ knowledge folder (faq.yaml, dictionaries); the shipped one by default.
+    knowledge_dir: Path | None = None
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
 
