@@ -1,7 +1,126 @@
-"""Zones, institutions, products and policies (placeholder until the demands work lands)."""
+"""Zones, loan kinds, institutions, products and policies: the `Catalog` port.
 
+Local mode reads the demo YAML files (`adapters.local_data`); http mode asks the
+platform (`adapters.platform_http.HttpCatalog`). Both answer with the port's types.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
 from typing import Any
 
+from adapters import local_data
+from adapters.platform_port import (
+    Catalog,
+    Institution,
+    Page,
+    Policy,
+    Product,
+    ProductQuery,
+    Zone,
+)
 
-def build_catalog(settings: Any) -> Any:
-    return None
+# What people call the big banks; the demo data spells institutions out in full.
+BANK_NICKNAMES = {
+    "工行": "工商银行", "农行": "农业银行", "中行": "中国银行", "建行": "建设银行",
+    "交行": "交通银行", "邮储": "邮政储蓄", "邮政": "邮政储蓄", "农发行": "农业发展银行",
+    "招行": "招商银行", "信用社": "农村信用社", "农信社": "农村信用社", "农信": "农村信用社",
+    "农商行": "农村商业银行", "担保公司": "融资担保", "小贷": "小额贷款",
+}
+_SPLIT = re.compile(r"[\s,，、;；/]+")
+
+
+def build_catalog(settings: Any) -> Catalog:
+    if getattr(settings, "platform", "local") == "http":
+        from adapters.platform_http import HttpCatalog
+
+        return HttpCatalog(settings)
+    return LocalCatalog(local_data.load_catalog())
+
+
+class LocalCatalog:
+    """The demo catalogue shipped with the bot (embedded mode)."""
+
+    # Shown under product lists so nobody takes demo rates for an offer.
+    notice = "（本地演示数据，实际额度、期限和利率以机构审批为准）"
+
+    def __init__(self, data: local_data.CatalogData) -> None:
+        self.data = data
+
+    async def zones(self) -> tuple[Zone, ...]:
+        return tuple(Zone(z.key, z.name, z.description, z.max_amount) for z in self.data.zones)
+
+    async def loan_kinds(self) -> tuple[tuple[str, str], ...]:
+        return tuple((k.key, k.name) for k in self.data.loan_kinds)
+
+    async def institutions_serving(self, region: str) -> tuple[Institution, ...]:
+        return tuple(_institution(i) for i in self.data.institutions_serving(region))
+
+    async def search_products(self, query: ProductQuery, *, page: int,
+                              size: int) -> Page[Product]:
+        page, size = max(page, 1), min(max(size, 1), 50)
+        words = expand_words(query.words)
+        scored = []
+        for product in self.data.products:
+            institution = self.data.institution(product.institution_id)
+            if query.guarantee and query.guarantee not in product.guarantees:
+                continue
+            if query.amount is not None and not (
+                    product.min_amount <= query.amount <= product.max_amount):
+                continue
+            if query.term_months is not None and not (
+                    product.term_min <= query.term_months <= product.term_max):
+                continue
+            score = _score(words, product, institution)
+            if score is None:
+                continue
+            scored.append((-score, product.rate_min, product.name, product, institution))
+        scored.sort(key=lambda item: item[:3])
+        start = (page - 1) * size
+        items = tuple(_product(p, i) for *_, p, i in scored[start:start + size])
+        return Page(items=items, total=len(scored), page=page, size=size)
+
+    async def policies(self, zone: str | None = None) -> tuple[Policy, ...]:
+        chosen = self.data.policies_for(zone) if zone else self.data.policies
+        return tuple(Policy(p.id, p.zone, p.title, p.summary, p.how_to_apply, p.department,
+                            p.phone) for p in chosen)
+
+
+def expand_words(text: str) -> list[list[str]]:
+    """Search words, each with its alternatives (农行 -> 农行 | 农业银行)."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    groups = []
+    for word in (w for w in _SPLIT.split(text) if w):
+        alternatives = [word]
+        for nick, full in BANK_NICKNAMES.items():
+            if nick in word:
+                alternatives.append(word.replace(nick, full))
+        groups.append(alternatives)
+    return groups
+
+
+def _score(words: list[list[str]], product: local_data.Product,
+           institution: local_data.Institution) -> int | None:
+    """Every word must match somewhere; names weigh more than descriptions."""
+    fields = ((product.name.lower(), 5), (institution.name, 4),
+              (" ".join(product.keywords).lower(), 3), (product.description.lower(), 1))
+    total = 0
+    for alternatives in words:
+        best = max((weight for text, weight in fields for w in alternatives if w in text),
+                   default=0)
+        if not best:
+            return None
+        total += best
+    return total
+
+
+def _institution(i: local_data.Institution) -> Institution:
+    return Institution(i.id, i.name, i.kind, i.contact_department, i.phone)
+
+
+def _product(p: local_data.Product, institution: local_data.Institution) -> Product:
+    return Product(id=p.id, name=p.name, institution=institution.name,
+                   min_amount=p.min_amount, max_amount=p.max_amount, term_min=p.term_min,
+                   term_max=p.term_max, guarantees=p.guarantees, rate_min=p.rate_min,
+                   rate_max=p.rate_max, zones=p.zones, description=p.description)

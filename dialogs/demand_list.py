@@ -1,7 +1,276 @@
-"""Placeholder: filled by the demand_list work."""
+"""我的需求 / 查进度: the enterprise's demands by tab, five a page; a number opens the
+detail (status, node, handler, elapsed time, every approval record with the handler's
+phone, as the manual's 查看审批状态 shows); 撤回 while 待关注, after a confirmation;
+a draft reopens in the publish form.
 
-from dialogs.base import Dialog
+States: list -> detail -> confirm (withdraw). Paging and the open demand live in
+conv.scratch, so a restart or an FAQ question in between loses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from adapters.platform_port import Demand, IllegalMove, PlatformError
+from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.demand_publish import DRAFT_ARG
+from dialogs.demand_publish import NAME as PUBLISH
+from dialogs.demand_text import (
+    amount_full,
+    amount_short,
+    china_time,
+    elapsed,
+    institution_names,
+    term_text,
+)
 from dialogs.registry import Intent
 
-DIALOGS: list[Dialog] = []
-INTENTS: list[Intent] = []
+NAME = "demand_list"
+PAGE_SIZE = 5
+TABS: dict[str, str | None] = {"全部": None, "待关注": "待关注", "待授信": "待授信",
+                               "待放款": "待放款", "草稿": "草稿", "已放款": "已放款",
+                               "已退回": "已退回", "已撤回": "已撤回"}
+TAB_LINE = "切换：全部｜待关注｜待授信｜待放款｜草稿"
+NEXT = ("下一页", "下页", "更多", "下一頁", "n")
+PREVIOUS = ("上一页", "上页", "前一页", "p")
+YES = ("1", "确定", "确定撤回", "确认", "确认撤回", "是", "是的", "撤回", "好")
+NO = ("2", "不撤回", "不", "否", "不了", "不用", "先不")
+EDIT_DRAFT = ("1", "编辑", "继续编辑", "修改", "修改草稿", "提交", "接着填")
+DEMAND_NO = re.compile(r"RZ\d{8,16}", re.IGNORECASE)
+RECORD_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
+FINISHED = ("已放款", "已退回", "已撤回")
+
+
+class DemandList(Dialog):
+    name = NAME
+    title = "我的需求"
+
+    async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        try:
+            profile = await ctx.ports.platform.profile(ctx.openid)
+            if profile.account is None:
+                return Step.text("您还没有注册企业账号，暂时没有需求可查。\n"
+                                 "回复「注册」开始注册，注册并认证后就能发布融资需求。")
+            if profile.active is None:
+                return Step.text("您的账号还没有认证企业。回复「认证授权」完成企业认证后，"
+                                 "就能发布和查看融资需求。")
+            conv.clear_dialog()
+            conv.dialog, conv.state = NAME, "list"
+            arg = arg.strip()
+            if re.fullmatch(r"\d{12}", arg):
+                arg = "RZ" + arg
+            if DEMAND_NO.fullmatch(arg):
+                conv.scratch.update(tab="全部", page=1)
+                return await self._open(ctx, conv, arg.upper())
+            conv.scratch.update(tab=arg if arg in TABS else "全部", page=1)
+            text = await self._list(ctx, conv)
+            if not conv.scratch.get("nos") and conv.scratch["tab"] == "全部":
+                conv.clear_dialog()  # nothing to page through or open
+            return Step.text(text)
+        except PlatformError as exc:
+            conv.clear_dialog()
+            return Step.text(exc.message)
+
+    async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        word = text.strip()
+        try:
+            if word in TABS:
+                conv.state = "list"
+                conv.scratch.update(tab=word, page=1)
+                return Step.text(await self._list(ctx, conv))
+            if DEMAND_NO.fullmatch(word):
+                return await self._open(ctx, conv, word.upper())
+            if conv.state == "detail":
+                return await self._at_detail(ctx, conv, word)
+            if conv.state == "confirm":
+                return await self._at_confirm(ctx, conv, word)
+            return await self._at_list(ctx, conv, word)
+        except PlatformError as exc:
+            return Step.text(exc.message, await self._options_line(ctx, conv))
+
+    async def back(self, ctx: StepContext, conv: ConvState) -> Step:
+        try:
+            if conv.state == "confirm":
+                conv.state = "detail"
+                return Step.text("好的，不撤回。", await self._options_line(ctx, conv))
+            if conv.state == "detail":
+                conv.state = "list"
+                return Step.text(await self._list(ctx, conv))
+        except PlatformError as exc:
+            return Step.text(exc.message)
+        return Step.text("已经是列表了。", await self.prompt(ctx, conv))
+
+    async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
+        try:
+            if conv.state == "list":
+                return await self._list(ctx, conv)
+            return await self._options_line(ctx, conv)
+        except PlatformError as exc:
+            return exc.message
+
+    # --- states ------------------------------------------------------------------------
+    async def _at_list(self, ctx: StepContext, conv: ConvState, word: str) -> Step:
+        nos: list[str] = conv.scratch.get("nos") or []
+        if word in NEXT or word in PREVIOUS:
+            forward = word in NEXT
+            if forward and not conv.scratch.get("has_next"):
+                return Step.text("已经是最后一页了。", await self._list(ctx, conv))
+            if not forward and conv.scratch.get("page", 1) <= 1:
+                return Step.text("已经是第一页了。", await self._list(ctx, conv))
+            conv.scratch["page"] = conv.scratch.get("page", 1) + (1 if forward else -1)
+            return Step.text(await self._list(ctx, conv))
+        if word.isdigit():
+            index = int(word) - 1
+            if 0 <= index < len(nos):
+                return await self._open(ctx, conv, nos[index])
+            reason = f"请回复序号1到{len(nos)}。" if nos else "这一页没有需求。"
+            return Step(say=Step.text(reason, await self._list(ctx, conv)).say, rejected=True)
+        return Step(say=Step.text("没看懂您的回复。", await self._list(ctx, conv)).say,
+                    rejected=True)
+
+    async def _at_detail(self, ctx: StepContext, conv: ConvState, word: str) -> Step:
+        status = conv.scratch.get("status")
+        no = conv.scratch.get("no", "")
+        if status == "草稿" and word in EDIT_DRAFT:
+            return Step(start=PUBLISH, start_arg=DRAFT_ARG + no)
+        if word in ("撤回", "撤回需求", "撤销", "撤消"):
+            if status != "待关注":
+                return Step.text(f"当前状态为{status}，不能撤回：只有还没有机构关注（待关注）的"
+                                 "需求可以撤回。如需调整，请联系当前处理人。",
+                                 await self._options_line(ctx, conv))
+            conv.state = "confirm"
+            return Step.text(self._confirm_question(no))
+        if word in ("列表", "返回列表"):
+            return await self.back(ctx, conv)
+        return Step(say=Step.text("没看懂您的回复。", await self._options_line(ctx, conv)).say,
+                    rejected=True)
+
+    async def _at_confirm(self, ctx: StepContext, conv: ConvState, word: str) -> Step:
+        no = conv.scratch.get("no", "")
+        if word in NO:
+            return await self.back(ctx, conv)
+        if word not in YES:
+            return Step(say=Step.text("请回复1确定撤回，或回复2不撤回。",
+                                      self._confirm_question(no)).say, rejected=True)
+        conv.state = "detail"
+        try:
+            demand = await ctx.ports.platform.withdraw(ctx.openid, no, ctx.idem_key)
+        except IllegalMove as exc:  # an institution acted meanwhile: show where it stands
+            return Step.text(f"{exc.message}。", await self._open_text(ctx, conv, no))
+        conv.state = "list"
+        return Step.text(f"已撤回单据号{demand.no}，金融机构将不再看到这条需求。"
+                         "需要时可以回复「发布需求」重新发布。", await self._list(ctx, conv))
+
+    @staticmethod
+    def _confirm_question(no: str) -> str:
+        return (f"确定撤回单据号{no}吗？撤回后金融机构将看不到这条需求，也不能恢复。\n"
+                "1 确定撤回\n2 不撤回")
+
+    # --- rendering -----------------------------------------------------------------------
+    async def _list(self, ctx: StepContext, conv: ConvState) -> str:
+        profile = await ctx.ports.platform.profile(ctx.openid)
+        if profile.active is None:
+            raise PlatformError("没有找到您的企业，请先完成企业认证。", "no_enterprise")
+        tab = conv.scratch.get("tab", "全部")
+        page_no = max(int(conv.scratch.get("page", 1)), 1)
+        page = await ctx.ports.platform.list_demands(
+            ctx.openid, profile.active.id, status=TABS.get(tab), page=page_no, size=PAGE_SIZE)
+        if not page.items and page_no > 1:  # the last page emptied (withdrawn): step back
+            conv.scratch["page"] = page_no = max((page.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+            page = await ctx.ports.platform.list_demands(
+                ctx.openid, profile.active.id, status=TABS.get(tab), page=page_no,
+                size=PAGE_SIZE)
+        conv.scratch.update(nos=[d.no for d in page.items], has_next=page.has_next)
+        if not page.items:
+            if tab == "全部":
+                return "您还没有发布过融资需求。回复「发布需求」马上发布。"
+            return f"「{tab}」下暂时没有需求。\n{TAB_LINE}"
+        pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
+        lines = [f"{profile.active.name}的需求·{tab}（共{page.total}条，第{page_no}/{pages}页）"]
+        for i, d in enumerate(page.items, 1):
+            when = china_time(d.submitted_at or d.created_at)[5:10]
+            lines.append(f"{i} {d.no} {amount_short(d.amount)} {d.status} {when}")
+        more = "；「下一页」翻页" if page.has_next else ""
+        back = "；「上一页」往回翻" if page_no > 1 else ""
+        lines.append(f"回复序号看详情{more}{back}。\n{TAB_LINE}")
+        return "\n".join(lines)
+
+    async def _open(self, ctx: StepContext, conv: ConvState, no: str) -> Step:
+        return Step.text(await self._open_text(ctx, conv, no))
+
+    async def _open_text(self, ctx: StepContext, conv: ConvState, no: str) -> str:
+        demand = await ctx.ports.platform.demand(ctx.openid, no)
+        conv.state = "detail"
+        conv.scratch.update(no=demand.no, status=demand.status)
+        return await self._detail(ctx, demand) + "\n" + self._options_for(demand.status)
+
+    async def _options_line(self, ctx: StepContext, conv: ConvState) -> str:
+        if conv.state == "confirm":
+            return self._confirm_question(conv.scratch.get("no", ""))
+        return self._options_for(conv.scratch.get("status", ""))
+
+    @staticmethod
+    def _options_for(status: str) -> str:
+        if status == "草稿":
+            return "回复1继续填写并提交；「返回」回到列表。"
+        if status == "待关注":
+            return "回复「撤回」可撤回这条需求；「返回」回到列表。"
+        return "回复「返回」回到列表。"
+
+    async def _detail(self, ctx: StepContext, d: Demand) -> str:
+        zones = {z.key: z.name for z in await ctx.ports.catalog.zones()}
+        kinds = dict(await ctx.ports.catalog.loan_kinds())
+        lines = [f"单据号：{d.no}", f"状态：{d.status}"]
+        if d.status == "草稿":
+            lines.append(f"保存时间：{china_time(d.updated_at)}")
+        else:
+            lines += [f"当前节点：{d.current_node or '—'}",
+                      f"当前处理人：{d.current_handler or '—'}"]
+            if d.submitted_at is not None:
+                end = d.updated_at if d.status in FINISHED else ctx.now
+                label = "共用时" if d.status in FINISHED else "已用时"
+                lines.append(f"{label}：{elapsed(end - d.submitted_at)}")
+        lines += [f"专区：{zones.get(d.zone, d.zone)}", f"申请额度：{amount_full(d.amount)}"]
+        if d.granted_amount is not None:
+            lines.append(f"授信额度：{amount_short(d.granted_amount)}")
+        if d.disbursed_amount is not None:
+            lines.append(f"放款金额：{amount_short(d.disbursed_amount)}")
+        lines.append(f"贷款期限：{term_text(d.term_months)}｜{kinds.get(d.loan_kind, d.loan_kind)}")
+        lines.append(f"需求类型：{await self._kind(ctx, d)}")
+        purpose = d.purpose if len(d.purpose) <= 60 else d.purpose[:60] + "…"
+        lines.append(f"贷款用途：{purpose}")
+        if d.records:
+            lines.append("审批记录：")
+            for i, r in enumerate(d.records):
+                mark = RECORD_MARKS[i] if i < len(RECORD_MARKS) else f"{i + 1}."
+                lines.append(f"{mark}{china_time(r.at)} {r.node}")
+                who = "｜".join(p for p in (r.handler, r.organisation, r.role, r.phone) if p)
+                lines.append(f"  {who}")
+                if r.comment:
+                    lines.append(f"  意见：{r.comment[:60]}")
+        return "\n".join(lines)
+
+    async def _kind(self, ctx: StepContext, d: Demand) -> str:
+        if not d.directed:
+            return "非定向（所在区域的金融机构都能看到）"
+        profile = await ctx.ports.platform.profile(ctx.openid)
+        region = next((e.region for e in profile.enterprises if e.id == d.enterprise_id), "")
+        return "定向（" + "、".join(await institution_names(ctx, region, d.institutions)) + "）"
+
+
+def _tab_intent(key: str, tab: str, *words: str) -> Intent:
+    async def respond(ctx: StepContext, conv: ConvState, arg: str) -> Step:
+        return Step(start=NAME, start_arg=tab)
+    return Intent(key, (tab, *words), respond=respond)
+
+
+INTENTS = [
+    Intent("DEMAND_LIST", ("我的需求", "查进度", "进度", "我的融资需求", "需求列表", "查看进度",
+                           "审批进度", "查询进度", "我的申请", "需求进度", "查看需求"),
+           dialog=NAME, prefixes=("查进度", "我的需求", "查询单据", "RZ")),
+    _tab_intent("DEMAND_PENDING", "待关注", "待关注的需求"),
+    _tab_intent("DEMAND_CREDIT", "待授信", "待授信的需求"),
+    _tab_intent("DEMAND_LOAN", "待放款", "待放款的需求"),
+    _tab_intent("DEMAND_DRAFTS", "草稿", "我的草稿", "草稿箱"),
+]
+DIALOGS: list[Dialog] = [DemandList()]

@@ -1,5 +1,398 @@
-"""Demands and their lifecycle on the local platform."""
+"""Demands and their lifecycle on the local platform.
+
+Statuses change only through `state_machines.demand.LIFECYCLE`; this module writes what
+a move decided — the status, the approval record and, for moves that push, one outbox
+row per WeChat user bound to the enterprise — in one transaction, so a push is never
+announced for a move that did not happen, nor lost for one that did.
+
+A demand is seen and withdrawn only through an account bound to its enterprise; any
+other WeChat user gets NotFound, the same answer as for a number that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.local_data import Institution as CatalogInstitution
+from adapters.outbox import OutboxItem, enqueue
+from adapters.platform_local.base import LocalBase
+from adapters.platform_local.models import (
+    AccountRow,
+    DemandRecordRow,
+    DemandRow,
+    EnterpriseRow,
+    MembershipRow,
+    PersonCertRow,
+)
+from adapters.platform_port import (
+    Demand,
+    DemandInput,
+    DemandRecord,
+    Move,
+    NotFound,
+    Page,
+    PlatformError,
+)
+from state_machines.demand import (
+    DRAFT,
+    ENTERPRISE,
+    INSTITUTION,
+    LIFECYCLE,
+    Actor,
+    DemandCase,
+    Outcome,
+)
+
+CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
+NO_PREFIX = "RZ"
+MAX_PURPOSE = 500
+MAX_INSTITUTIONS = 3
+_SAVE_TRIES = 5  # a 单据号 taken by a concurrent submit is retried with the next one
 
 
-class DemandsMixin:
-    pass
+@dataclass(frozen=True)
+class _Who:
+    """Who made a move, as the approval record shows it."""
+
+    handler: str
+    organisation: str
+    role: str
+    phone: str
+
+
+class DemandsMixin(LocalBase):
+    # --- the enterprise side ------------------------------------------------------------
+    async def save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
+                          submit: bool, idem_key: str, draft_no: str | None = None) -> Demand:
+        for attempt in range(_SAVE_TRIES):
+            try:
+                return await self._save_demand(openid, enterprise_id, data, submit=submit,
+                                               idem_key=idem_key, draft_no=draft_no)
+            except IntegrityError:
+                if attempt == _SAVE_TRIES - 1:
+                    raise PlatformError("提交的人有点多，请稍后再试一次。", "busy") from None
+        raise AssertionError("unreachable")
+
+    async def _save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
+                           submit: bool, idem_key: str, draft_no: str | None) -> Demand:
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            done = await session.scalar(select(DemandRow).where(DemandRow.idem_key == idem_key))
+            if done is not None and done.enterprise_id == enterprise_id:
+                return await self._load(session, done)  # a retried request: same answer
+            account, enterprise, membership = await self._member(session, openid,
+                                                                 enterprise_id)
+            chosen = self._validate(data, enterprise.region)
+            if submit:
+                await self._require_certified(session, account, membership)
+            if draft_no:
+                row = await session.scalar(
+                    select(DemandRow).where(DemandRow.no == draft_no,
+                                            DemandRow.enterprise_id == enterprise_id)
+                    .with_for_update())
+                if row is None:
+                    raise NotFound(f"没有找到草稿{draft_no}。", "not_found")
+                if row.status != DRAFT:
+                    raise PlatformError(f"草稿{draft_no}已经提交过了，当前状态为{row.status}。",
+                                        "not_draft")
+            else:
+                row = DemandRow(no=await self._next_no(session, now),
+                                enterprise_id=enterprise_id, account_id=account.id,
+                                status=DRAFT, created_at=now, current_node="草稿",
+                                current_handler=account.legal_name)
+                session.add(row)
+            row.zone, row.amount, row.term_months = data.zone, data.amount, data.term_months
+            row.loan_kind, row.directed = data.loan_kind, data.directed
+            row.institutions = json.dumps([i.id for i in chosen])
+            row.purpose = data.purpose.strip()
+            row.idem_key, row.updated_at = idem_key, now
+            await session.flush()
+            if submit:
+                case = self._case(row)
+                outcome = LIFECYCLE.move(case, "submit", Actor(ENTERPRISE))
+                row.submitted_at = now
+                audience = self._audience(chosen, enterprise.region)
+                await self._apply(session, row, case, outcome,
+                                  self._enterprise_who(account, enterprise), now,
+                                  handler=audience)
+            return await self._load(session, row)
+
+    async def list_demands(self, openid: str, enterprise_id: str, *, status: str | None,
+                           page: int, size: int) -> Page[Demand]:
+        page, size = max(page, 1), min(max(size, 1), 50)
+        async with self.sessions() as session:
+            _, enterprise, _ = await self._member(session, openid, enterprise_id)
+            query = select(DemandRow).where(DemandRow.enterprise_id == enterprise_id)
+            if status:
+                query = query.where(DemandRow.status == status)
+            total = await session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = await session.scalars(query.order_by(DemandRow.id.desc())
+                                         .offset((page - 1) * size).limit(size))
+            items = tuple(self._demand(r, enterprise.name, ()) for r in rows)
+        return Page(items=items, total=int(total or 0), page=page, size=size)
+
+    async def demand(self, openid: str, demand_no: str) -> Demand:
+        async with self.sessions() as session:
+            row = await self._own(session, openid, demand_no)
+            return await self._load(session, row)
+
+    async def withdraw(self, openid: str, demand_no: str, idem_key: str) -> Demand:
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            row = await self._own(session, openid, demand_no, lock=True)
+            if row.idem_key == idem_key:
+                return await self._load(session, row)
+            account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+            enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+            assert account is not None and enterprise is not None
+            case = self._case(row)
+            outcome = LIFECYCLE.move(case, "withdraw", Actor(ENTERPRISE))
+            row.idem_key = idem_key
+            await self._apply(session, row, case, outcome,
+                              self._enterprise_who(account, enterprise), now, handler="")
+            return await self._load(session, row)
+
+    # --- the institution side (CLI in local mode) ------------------------------------
+    async def advance(self, move: Move) -> Demand:
+        institution = self.find_institution(move.institution)
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            row = await session.scalar(select(DemandRow).where(DemandRow.no == move.demand_no)
+                                       .with_for_update())
+            if row is None:
+                raise NotFound(f"没有单据号为{move.demand_no}的需求。", "not_found")
+            enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+            assert enterprise is not None
+            serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
+            actor = Actor(INSTITUTION, institution.id, institution.name,
+                          serves_region=institution.id in serving)
+            case = self._case(row)
+            outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
+                                     reason=move.comment)
+            who = _Who(move.handler.strip() or institution.contact_department,
+                       institution.name, "金融机构", institution.phone)
+            handler = "" if outcome.to_status in ("已放款", "已退回") else \
+                f"{who.handler}（{institution.name}）"
+            await self._apply(session, row, case, outcome, who, now, handler=handler,
+                              comment=move.comment)
+            if outcome.rule.push:
+                await self._queue_push(session, row, outcome, institution.name, now)
+            return await self._load(session, row)
+
+    def find_institution(self, text: str) -> CatalogInstitution:
+        """An institution by id, full name or a unique part of its name."""
+        text = text.strip()
+        for inst in self.catalog.institutions:
+            if text in (inst.id, inst.name):
+                return inst
+        found = [i for i in self.catalog.institutions if text and text in i.name]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = "、".join(i.name for i in found)
+            raise NotFound(f"「{text}」对应多家机构：{names}，请写全称或编号。", "ambiguous")
+        raise NotFound(f"没有找到金融机构「{text}」。", "not_found")
+
+    async def all_demands(self, status: str | None = None, limit: int = 30) -> list[Demand]:
+        """Every enterprise's demands, newest first (operators' `python -m bot demand list`)."""
+        query = select(DemandRow, EnterpriseRow.name).join(
+            EnterpriseRow, EnterpriseRow.id == DemandRow.enterprise_id)
+        if status:
+            query = query.where(DemandRow.status == status)
+        async with self.sessions() as session:
+            rows = await session.execute(query.order_by(DemandRow.id.desc()).limit(limit))
+            return [self._demand(row, name, ()) for row, name in rows]
+
+    async def operator_demand(self, demand_no: str) -> Demand:
+        async with self.sessions() as session:
+            row = await session.scalar(select(DemandRow).where(DemandRow.no == demand_no))
+            if row is None:
+                raise NotFound(f"没有单据号为{demand_no}的需求。", "not_found")
+            return await self._load(session, row)
+
+    # --- writing a move ----------------------------------------------------------------
+    async def _apply(self, session: AsyncSession, row: DemandRow, case: DemandCase,
+                     outcome: Outcome, who: _Who, now: datetime, *, handler: str,
+                     comment: str = "") -> None:
+        row.status, row.taken_by, row.granted_amount = case.state, case.taken_by, case.granted
+        if outcome.rule.action == "disburse":
+            row.disbursed_amount = outcome.amount
+        row.current_node = outcome.rule.next_node
+        row.current_handler = handler[:60]
+        row.updated_at = now
+        session.add(DemandRecordRow(
+            demand_id=row.id, at=now, node=outcome.rule.node, action=outcome.rule.action,
+            from_status=outcome.from_status, to_status=outcome.to_status,
+            handler=who.handler[:40], organisation=who.organisation[:80], role=who.role[:24],
+            phone=who.phone[:24], comment=(outcome.reason or comment).strip()))
+        await session.flush()
+
+    async def _queue_push(self, session: AsyncSession, row: DemandRow, outcome: Outcome,
+                          institution: str, now: datetime) -> None:
+        openids = await session.scalars(
+            select(AccountRow.openid).join(MembershipRow, MembershipRow.account_id == AccountRow.id)
+            .where(MembershipRow.enterprise_id == row.enterprise_id).order_by(AccountRow.openid))
+        event = outcome.rule.push or ""
+        amount = outcome.amount if outcome.amount is not None else row.amount
+        payload = {"event": event, "demand_no": row.no, "amount": amount_text(amount),
+                   "status": row.status, "institution": institution,
+                   "time": now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")}
+        if outcome.reason:
+            payload["reason"] = outcome.reason
+        await enqueue(session, [
+            OutboxItem(openid, "push", payload,
+                       dedupe_key=f"{row.no}:{outcome.rule.action}:{openid}")
+            for openid in openids], now)
+
+    # --- reading -------------------------------------------------------------------------
+    async def _member(self, session: AsyncSession, openid: str, enterprise_id: str
+                      ) -> tuple[AccountRow, EnterpriseRow, MembershipRow]:
+        account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+        membership = enterprise = None
+        if account is not None:
+            membership = await session.get(MembershipRow, (account.id, enterprise_id))
+            enterprise = await session.get(EnterpriseRow, enterprise_id)
+        if account is None or membership is None or enterprise is None:
+            raise NotFound("没有找到这家企业，请先注册并完成企业认证。", "not_member")
+        return account, enterprise, membership
+
+    async def _own(self, session: AsyncSession, openid: str, demand_no: str, *,
+                   lock: bool = False) -> DemandRow:
+        query = select(DemandRow).where(DemandRow.no == demand_no.strip().upper())
+        row = await session.scalar(query.with_for_update() if lock else query)
+        if row is not None:
+            bound = await session.scalar(
+                select(MembershipRow.account_id)
+                .join(AccountRow, AccountRow.id == MembershipRow.account_id)
+                .where(AccountRow.openid == openid,
+                       MembershipRow.enterprise_id == row.enterprise_id))
+            if bound is not None:
+                return row
+        raise NotFound(f"没有找到单据号为{demand_no}的需求。", "not_found")
+
+    async def _load(self, session: AsyncSession, row: DemandRow) -> Demand:
+        enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+        records = await session.scalars(
+            select(DemandRecordRow).where(DemandRecordRow.demand_id == row.id)
+            .order_by(DemandRecordRow.at, DemandRecordRow.id))
+        return self._demand(row, enterprise.name if enterprise else "", tuple(
+            DemandRecord(at=r.at, node=r.node, action=r.action, from_status=r.from_status,
+                         to_status=r.to_status, handler=r.handler, organisation=r.organisation,
+                         role=r.role, phone=r.phone, comment=r.comment) for r in records))
+
+    def _demand(self, row: DemandRow, enterprise_name: str,
+                records: tuple[DemandRecord, ...]) -> Demand:
+        return Demand(
+            no=row.no, enterprise_id=row.enterprise_id, enterprise_name=enterprise_name,
+            status=row.status, zone=row.zone, amount=Decimal(row.amount),
+            term_months=row.term_months, loan_kind=row.loan_kind, directed=row.directed,
+            institutions=tuple(json.loads(row.institutions or "[]")), purpose=row.purpose,
+            created_at=row.created_at, submitted_at=row.submitted_at,
+            updated_at=row.updated_at, current_node=row.current_node,
+            current_handler=row.current_handler,
+            granted_amount=_dec(row.granted_amount), disbursed_amount=_dec(row.disbursed_amount),
+            records=records)
+
+    def _case(self, row: DemandRow) -> DemandCase:
+        holder = ""
+        if row.taken_by:
+            try:
+                holder = self.catalog.institution(row.taken_by).name
+            except KeyError:
+                holder = row.taken_by
+        return DemandCase(state=row.status, directed=row.directed,
+                          chosen=tuple(json.loads(row.institutions or "[]")),
+                          taken_by=row.taken_by, taken_by_name=holder,
+                          granted=_dec(row.granted_amount))
+
+    # --- rules the platform keeps even if a client skips them -----------------------------
+    def _validate(self, data: DemandInput, region: str) -> list[CatalogInstitution]:
+        try:
+            zone = self.catalog.zone(data.zone)
+        except KeyError:
+            raise PlatformError("请选择一个专区。", "invalid_zone") from None
+        if data.amount <= 0:
+            raise PlatformError("申请额度要大于0。", "invalid_amount")
+        if data.amount > zone.max_amount:
+            raise PlatformError(f"{zone.name}专区单笔最高可申请{amount_text(zone.max_amount)}。",
+                                "invalid_amount")
+        if data.term_months is not None and not 1 <= data.term_months <= 360:
+            raise PlatformError("贷款期限应为1到360个月。", "invalid_term")
+        try:
+            self.catalog.loan_kind(data.loan_kind)
+        except KeyError:
+            raise PlatformError("请选择贷款种类。", "invalid_loan_kind") from None
+        purpose = data.purpose.strip()
+        if not purpose or len(purpose) > MAX_PURPOSE:
+            raise PlatformError(f"贷款用途请写1到{MAX_PURPOSE}个字。", "invalid_purpose")
+        if not data.directed:
+            return []
+        return self._chosen(data.institutions, region)
+
+    def _chosen(self, ids: Sequence[str], region: str) -> list[CatalogInstitution]:
+        if not 1 <= len(ids) <= MAX_INSTITUTIONS or len(set(ids)) != len(ids):
+            raise PlatformError(f"定向需求请选择1到{MAX_INSTITUTIONS}家不同的金融机构。",
+                                "invalid_institutions")
+        serving = {i.id: i for i in self.catalog.institutions_serving(region)}
+        chosen = []
+        for inst_id in ids:
+            if inst_id not in serving:
+                try:
+                    name = self.catalog.institution(inst_id).name
+                except KeyError:
+                    name = inst_id
+                raise PlatformError(f"{name}不服务您企业所在的{region}，请重新选择。",
+                                    "invalid_institutions")
+            chosen.append(serving[inst_id])
+        return chosen
+
+    async def _require_certified(self, session: AsyncSession, account: AccountRow,
+                                 membership: MembershipRow) -> None:
+        person = await session.get(PersonCertRow, account.id)
+        if person is None or membership.certified_at is None \
+                or membership.authorised_at is None:
+            raise PlatformError("企业还没有完成认证授权，暂时不能提交需求。", "not_certified")
+
+    async def _next_no(self, session: AsyncSession, now: datetime) -> str:
+        prefix = NO_PREFIX + now.astimezone(CHINA).strftime("%Y%m%d")
+        last = await session.scalar(select(func.max(DemandRow.no))
+                                    .where(DemandRow.no.like(prefix + "%")))
+        sequence = int(last[len(prefix):]) + 1 if last else 1
+        return f"{prefix}{sequence:04d}"
+
+    def _audience(self, chosen: Sequence[CatalogInstitution], region: str) -> str:
+        if not chosen:
+            return f"{region}的入驻金融机构"
+        names = "、".join(i.name for i in chosen)
+        return names if len(names) <= 60 else f"{chosen[0].name}等{len(chosen)}家"
+
+    def _enterprise_who(self, account: AccountRow, enterprise: EnterpriseRow) -> _Who:
+        phone = self.cipher.decrypt(account.phone_enc)
+        masked = phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else ""
+        return _Who(account.legal_name, enterprise.name, "企业", masked)
+
+
+def amount_text(value: Decimal) -> str:
+    """Short exact form for pushes: 200000 -> 20万元, 100000000 -> 1亿元, 1234.5 -> 1234.5元."""
+    value = Decimal(value)
+    for unit, name in ((Decimal(10**8), "亿"), (Decimal(10**4), "万")):
+        if value >= unit and (value / unit) == (value / unit).quantize(Decimal("0.01")):
+            return f"{_plain(value / unit)}{name}元"
+    return f"{_plain(value)}元"
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _dec(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
