@@ -91,7 +91,7 @@ class Router:
     async def _command(self, ctx: StepContext, conv: ConvState, cmd: commands.Command,
                        text: str) -> list[Reply]:
         handler: dict[str, Callable[[], Awaitable[list[Reply]]]] = {
-            "cancel": lambda: self._cancel(conv),
+            "cancel": lambda: self._cancel(ctx, conv),
             "back": lambda: self._back(ctx, conv),
             "help": lambda: self._help(ctx, conv),
             "human": lambda: _transfer(),
@@ -103,13 +103,19 @@ class Router:
         }
         return await handler[cmd.name]()
 
-    async def _cancel(self, conv: ConvState) -> list[Reply]:
+    async def _cancel(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
         if not conv.dialog:
             if conv.paused:
                 conv.paused = None
                 return [Text("已放弃上次没填完的内容。回复「菜单」看看能办什么。")]
             return [Text(NOTHING_ACTIVE + "回复「菜单」看看能办什么。")]
         title = self._title(conv.dialog)
+        # A dialog whose 取消 means something (the web-login question: refuse) says so.
+        on_cancel = getattr(self.registry.dialog(conv.dialog), "on_cancel", None)
+        if on_cancel is not None:
+            said = await on_cancel(ctx, conv)
+            conv.clear_dialog()
+            return [Text(said)]
         conv.clear_dialog()
         return [Text(f"已取消「{title}」，填过的内容已清除。回复「菜单」看看能办什么。")]
 
