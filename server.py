@@ -34,6 +34,8 @@ from bot.faq_log import FaqLog
 from bot.faq_reply import FaqResponder
 from bot.handler import Bot
 from bot.locks import UserLocks
+from bot.platform_events import PlatformEvents
+from bot.push_results import TemplateResults
 from bot.push_worker import PushWorker
 from bot.router import Router
 from bot.settings import Settings, SettingsError, load_settings
@@ -127,10 +129,12 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                           api_base=settings.api_base, sessions=sessions)
     worker = PushWorker(engine, sessions, api, templates=settings.templates(),
                         max_attempts=settings.push_max_attempts,
-                        interval=settings.push_interval, clock=clock)
+                        interval=settings.push_interval, base_delay=settings.push_base_delay,
+                        max_delay=settings.push_max_delay, clock=clock)
     runner = database.PhaseRunner(engine)
+    results = TemplateResults(sessions, clock)
     bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(engine),
-              router=router, events=EventHandler(router), ports=ports,
+              router=router, events=EventHandler(router, results.record), ports=ports,
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
               clock=clock)
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
@@ -188,8 +192,11 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         return web.Response(status=200 if outcome.startswith("reloaded") else 400,
                             text=outcome)
 
+    callbacks = PlatformEvents(settings.platform_secret, lambda: app[RUNTIME].sessions,
+                               clock, wake=lambda: app[RUNTIME].worker.wake())
     app.add_routes([*webhook.routes(), health_route(health),
-                    web.post("/admin/faq/reload", faq_reload)])
+                    web.post("/admin/faq/reload", faq_reload),
+                    web.post("/platform/events", callbacks.handle)])
     if settings.dev_routes:
         from bot import dev_routes
 

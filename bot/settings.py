@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     template_reject: str | None = None
     push_max_attempts: int = Field(8, ge=1)
     push_interval: float = Field(0.5, gt=0)
+    # First retry delay; doubles per attempt (with jitter) up to push_max_delay.
+    push_base_delay: float = Field(2.0, gt=0)
+    push_max_delay: float = Field(600.0, gt=0)
     outbox_retention_days: int = Field(30, ge=1)
 
     # FAQ knowledge folder (faq.yaml, dictionaries); the shipped one by default.

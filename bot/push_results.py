@@ -1,0 +1,41 @@
+"""TEMPLATESENDJOBFINISH: WeChat's final word on a template message we sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+BLOCKED = "failed:user block"
+SYSTEM_FAILED = "failed: system failed"
+
+
+class TemplateResults:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 clock: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    async def record(self, msgid: str, status: str) -> None:
+        status = status.strip()
+        async with self.sessions.begin() as session:
+            row = await session.scalar(select(OutboxRow).where(OutboxRow.msgid == msgid))
+            if row is None:
+                log.info("template result for unknown msgid %s: %s", msgid, status)
+                return
+            values: dict[str, object] = {"delivery_status": status[:60]}
+            if status == BLOCKED:
+                values.update(status="ended", last_error="用户拒收模板消息")
+            elif status.replace(" ", "") == SYSTEM_FAILED.replace(" ", "") \
+                    and not (row.delivery_status or "").startswith("retried"):
+                # One more try, once: WeChat's own failure may be passing.
+                values.update(status="pending", next_attempt_at=self.clock(), msgid=None,
+                              delivery_status=f"retried after {status}"[:60])
+            await session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
