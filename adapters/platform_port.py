@@ -215,6 +215,12 @@ class Platform(Protocol):
     # accounts ----------------------------------------------------------------------------
     async def profile(self, openid: str) -> Profile: ...
 
+    async def check_available(self, *, phone: str | None = None,
+                              uscc: str | None = None) -> None:
+        """Raise Conflict when the phone or USCC is already registered (asked early, so
+        an owner hears it before typing everything; `register` checks again)."""
+        ...
+
     async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account: ...
 
     async def certify_person(self, openid: str, cert: PersonCert, idem_key: str) -> PersonCert:

@@ -1,7 +1,147 @@
-"""Three- and four-factor identity checks (placeholder until the accounts work lands)."""
+"""Identity checks: three-factor (name, certificate, phone) and the business registry's
+four-factor check (company name, USCC, legal representative's name and ID).
 
-from typing import Any
+``local`` answers from the YAML registry (RXF_LOCAL_REGISTRY, default the demo file in
+``adapters/local_data``); ``http`` posts to ``RXF_VERIFY_URL``/three-factor and
+/four-factor with RXF_VERIFY_TIMEOUT. A slow check is the engine's business: the
+dialog sets a hint first, and a step that overruns WeChat's window is answered later.
+
+Results say which factor failed (for logs and operators); users are told only that the
+information does not match, as the platform itself does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiohttp
+
+from adapters.local_data import DEFAULT_REGISTRY, load_registry
+
+log = logging.getLogger(__name__)
 
 
-def build_verifier(settings: Any) -> Any:
-    return None
+@dataclass(frozen=True)
+class VerifyResult:
+    """failed: None | not_found | name | phone | certificate | company | legal_rep |
+    legal_rep_id | unavailable."""
+
+    ok: bool
+    check: str  # three_factor | four_factor
+    failed: str | None = None
+    region: str | None = None  # the enterprise's region, four-factor success only
+
+    @property
+    def unavailable(self) -> bool:
+        return self.failed == "unavailable"
+
+
+class Verifier(Protocol):
+    async def three_factor(self, name: str, cert_type: str, cert_number: str,
+                           phone: str) -> VerifyResult: ...
+
+    async def four_factor(self, company: str, uscc: str, legal_rep: str,
+                          legal_rep_id: str) -> VerifyResult: ...
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Names compare after NFKC, without spaces, with one form of brackets and dots."""
+    def fold(text: str) -> str:
+        text = unicodedata.normalize("NFKC", text)
+        text = text.replace("(", "（").replace(")", "）")
+        return re.sub(r"[\s]+", "", re.sub("[·・•‧.]", "·", text))
+    return fold(a) == fold(b)
+
+
+def _number(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
+
+
+class LocalVerifier:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def three_factor(self, name: str, cert_type: str, cert_number: str,
+                           phone: str) -> VerifyResult:
+        people, _ = load_registry(self.path)
+        number = _number(cert_number)
+        person = next((p for p in people if p.id_number == number), None)
+        failed = None
+        if person is None:
+            failed = "not_found"
+        elif not _same_text(person.name, name):
+            failed = "name"
+        elif person.phone != phone:
+            failed = "phone"
+        if failed:
+            log.info("three-factor check failed: %s", failed)
+        return VerifyResult(failed is None, "three_factor", failed)
+
+    async def four_factor(self, company: str, uscc: str, legal_rep: str,
+                          legal_rep_id: str) -> VerifyResult:
+        _, enterprises = load_registry(self.path)
+        code = _number(uscc)
+        found = next((e for e in enterprises if e.uscc == code), None)
+        failed = None
+        if found is None:
+            failed = "not_found"
+        elif not _same_text(found.name, company):
+            failed = "company"
+        elif not _same_text(found.legal_rep, legal_rep):
+            failed = "legal_rep"
+        elif found.legal_rep_id != _number(legal_rep_id):
+            failed = "legal_rep_id"
+        if failed or found is None:
+            log.info("four-factor check failed for %s: %s", code, failed)
+            return VerifyResult(False, "four_factor", failed)
+        return VerifyResult(True, "four_factor", region=found.region)
+
+
+class HttpVerifier:
+    """POST JSON; the answer is {"ok": bool, "failed": str?, "region": str?}."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    async def three_factor(self, name: str, cert_type: str, cert_number: str,
+                           phone: str) -> VerifyResult:
+        body = {"name": name, "cert_type": cert_type, "cert_number": cert_number,
+                "phone": phone}
+        return await self._call("three-factor", "three_factor", body)
+
+    async def four_factor(self, company: str, uscc: str, legal_rep: str,
+                          legal_rep_id: str) -> VerifyResult:
+        body = {"company": company, "uscc": uscc, "legal_rep": legal_rep,
+                "legal_rep_id": legal_rep_id}
+        return await self._call("four-factor", "four_factor", body)
+
+    async def _call(self, path: str, check: str, body: dict[str, str]) -> VerifyResult:
+        try:
+            async with aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as http, \
+                    http.post(f"{self.url}/{path}", json=body) as resp:
+                if resp.status >= 300:
+                    log.warning("verification %s answered HTTP %s", check, resp.status)
+                    return VerifyResult(False, check, "unavailable")
+                data: Any = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            log.warning("verification %s unreachable: %r", check, exc)
+            return VerifyResult(False, check, "unavailable")
+        if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+            log.warning("verification %s answered an unexpected body", check)
+            return VerifyResult(False, check, "unavailable")
+        if data["ok"]:
+            return VerifyResult(True, check, region=str(data.get("region") or "") or None)
+        return VerifyResult(False, check, str(data.get("failed") or "mismatch"))
+
+
+def build_verifier(settings: Any) -> Verifier:
+    if getattr(settings, "verify", "local") == "http":
+        return HttpVerifier(settings.verify_url, settings.verify_timeout)
+    return LocalVerifier(Path(settings.local_registry or DEFAULT_REGISTRY))

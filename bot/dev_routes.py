@@ -1,4 +1,5 @@
-"""Dev-only HTTP routes the chat simulator reads (filled by the accounts work)."""
+"""Dev-only HTTP routes the chat simulator reads. Mounted only when settings.dev_routes
+(RXF_ENV=dev by default): production never exposes what the local SMS gateway 'sent'."""
 
 from __future__ import annotations
 
@@ -7,6 +8,25 @@ from typing import Any
 
 from aiohttp import web
 
+from dialogs.masking import mask_phone
+
+SMS_PAGE = 50
+
 
 def routes(runtime: Callable[[], Any]) -> list[web.RouteDef]:
-    return []
+    async def sms(request: web.Request) -> web.Response:
+        """GET /dev/sms?after=<id> -> {"messages": [{id, phone (masked), text}]}"""
+        try:
+            after = int(request.query.get("after", "0") or 0)
+        except ValueError:
+            return web.json_response({"error": "after must be a message id"}, status=400)
+        rt = runtime()
+        outbox = getattr(getattr(rt, "ports", None), "sms", None)
+        if outbox is None or not hasattr(outbox, "outbox"):
+            return web.json_response({"messages": []}, status=503 if rt is None else 200)
+        rows = await outbox.outbox(after=after, limit=SMS_PAGE)
+        return web.json_response({"messages": [
+            {"id": row_id, "phone": mask_phone(phone), "text": text}
+            for row_id, phone, text, _at in rows]})
+
+    return [web.get("/dev/sms", sms)]

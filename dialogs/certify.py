@@ -1,7 +1,366 @@
-"""Placeholder: filled by the certify work."""
+"""认证授权: 个人认证 (1/3) -> 企业要素认证 (2/3) -> 签署授权书 (3/3) (DESIGN.md, 2).
 
-from dialogs.base import Dialog
+`certify` is a small dispatcher: it reads the profile, skips the steps already passed
+and chains into the first missing one; each step is a form that chains back into it
+when done. Forms are prefilled from what the platform already knows (registration, an
+earlier certification), so an owner who just registered mostly confirms. A failed check
+keeps every value, says which check failed, adds the manual's advice (Q2/Q3) and
+reopens the summary so one field can be fixed. 修改个人认证 / 修改企业认证 (manual Q5)
+reopen the same forms prefilled; 添加企业 uses the enterprise form empty.
+"""
+
+from __future__ import annotations
+
+from adapters.platform_port import (
+    AuthorisationInput,
+    EnterpriseInput,
+    PersonCert,
+    PlatformError,
+    Profile,
+)
+from dialogs import validators
+from dialogs.account_common import (
+    ENTERPRISE_MISMATCH,
+    PERSON_MISMATCH,
+    VERIFY_DOWN,
+    VERIFYING,
+    advice,
+    ensure_available,
+    not_registered,
+    sms_field,
+)
+from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
+from dialogs.masking import mask_account, mask_id, mask_phone
 from dialogs.registry import Intent
 
-DIALOGS: list[Dialog] = []
-INTENTS: list[Intent] = []
+ORDER = ("person", "enterprise", "authorisation")
+FORM_OF = {"person": "certify_person", "enterprise": "certify_enterprise",
+           "authorisation": "certify_sign"}
+LABEL = {"person": "个人认证", "enterprise": "企业要素认证", "authorisation": "签署授权书"}
+AUTH_VERSION = "RXF-AUTH-2024.1"
+AUTH_TEXT = (
+    f"《信用信息查询授权书》（版本 {AUTH_VERSION}）要点：\n"
+    "本企业及签署人授权云南省中小企业融资综合信用服务平台（融信服）和为本企业提供融资服务的"
+    "金融机构：\n"
+    "1. 依法查询、采集和使用本企业的信用信息，用于融资审核和贷后管理；\n"
+    "2. 查询本企业的水、电、气缴费信息，作为信用评价的参考；\n"
+    "3. 以上信息只用于融资服务，平台按规定加密保密。\n"
+    "授权自签署之日起生效。下面请填写水、电、气户号，没有的回复「无」。"
+)
+CERT_CHOICES = tuple(Choice(label, key, aliases) for (key, label), aliases in zip(
+    validators.CERTIFICATE_TYPES,
+    (("身份证", "居民身份证", "大陆身份证"), ("回乡证", "港澳通行证", "港澳居民通行证"),
+     ("台胞证", "台湾通行证"), ("永居证", "外国人永居证", "外国人永久居留证")), strict=True))
+CERT_LABEL = dict(validators.CERTIFICATE_TYPES)
+
+
+class StepForm(FormDialog):
+    """A form whose opening line depends on why it was started (_mode in its values)."""
+
+    def __init__(self, spec: FormSpec, intros: dict[str, str]) -> None:
+        super().__init__(spec)
+        self.intros = intros
+
+    async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        step = await super().start(ctx, conv, arg)
+        if conv.dialog != self.name:  # the guard refused
+            return step
+        intro = self.intros.get(conv.values.get("_mode", ""), "")
+        return Step.text(intro, *(getattr(r, "content", "") for r in step.say))
+
+
+# --- the dispatcher -------------------------------------------------------------------
+class CertifyDialog(Dialog):
+    name = "certify"
+    title = "认证授权"
+
+    async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+        if profile.account is None:
+            return not_registered(conv, "认证授权前要先注册。")
+        missing = profile.missing_steps()
+        resumed = await self._resume(ctx, conv, missing)
+        if resumed is not None:
+            return resumed
+        if not missing:
+            if arg == "next":
+                return Step()
+            active = profile.active
+            name = f"（当前企业：{active.name}）" if active else ""
+            return Step.text(f"您的认证授权已全部完成{name}。\n回复「发布融资需求」申请融资；"
+                             "回复「我的信息」查看；要修改请回复「修改个人认证」或「修改企业认证」。")
+        lines = []
+        if arg == "after_register":
+            lines.append("下一步是认证授权，共3步：个人认证 → 企业要素认证 → 签署授权书。"
+                         "注册信息已为您带入，核对无误回复「确认」即可。")
+        elif arg != "next":
+            lines.append("认证授权共3步：个人认证 → 企业要素认证 → 签署授权书。")
+            done = [LABEL[s] for s in ORDER if s not in missing]
+            if done:
+                lines.append("、".join(done) + "已完成，直接进行下一步。")
+        if not lines:  # chained from a finished step: its own reply said enough
+            return Step(start=FORM_OF[missing[0]])
+        return Step.text(*lines, start=FORM_OF[missing[0]])
+
+    async def _resume(self, ctx: StepContext, conv: ConvState,
+                      missing: list[str]) -> Step | None:
+        """认证 typed in the middle of a step: carry on with it, keeping what was typed."""
+        snap = conv.paused or {}
+        form = FORMS.get(snap.get("dialog") or "")
+        if form is None:
+            return None
+        step = next(s for s, name in FORM_OF.items() if name == form.name)
+        if step not in missing and (snap.get("values") or {}).get("_mode") != "edit":
+            return None
+        conv.paused = None
+        conv.restore(snap)
+        return Step.text(f"好的，继续「{form.title}」。", await form.prompt(ctx, conv))
+
+    async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        conv.clear_dialog()  # the dispatcher never waits for an answer itself
+        return await self.start(ctx, conv)
+
+
+async def _need_account(ctx: StepContext) -> Step | None:
+    profile = await ctx.ports.platform.profile(ctx.openid)
+    if profile.account is None:
+        return Step.text("您还没有注册融信服企业账号，认证前要先注册。"
+                         "回复「注册」开始（约3分钟）。")
+    return None
+
+
+# --- 1/3 个人认证 ------------------------------------------------------------------------
+def _name(text: str, ctx: StepContext, values: Values) -> str:
+    if values.get("cert_type") == "foreign":
+        return validators.foreign_name(text)
+    return validators.person_name(text)
+
+
+async def _person_prefill(ctx: StepContext, arg: str) -> Values:
+    profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+    values: Values = {"_mode": "edit" if arg == "edit" else "certify"}
+    account, person = profile.account, profile.person
+    # Phones whose ownership an SMS code already proved: no second code for them.
+    values["_verified"] = [p.phone for p in (account, person) if p is not None]
+    if person is not None:
+        values.update(cert_type=person.cert_type, name=person.name,
+                      cert_number=person.cert_number, phone=person.phone)
+    elif account is not None:
+        values.update(cert_type="resident", name=account.legal_name,
+                      cert_number=account.legal_id, phone=account.phone)
+    return values
+
+
+async def _person_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
+    result = await ctx.ports.verify.three_factor(values["name"], values["cert_type"],
+                                                 values["cert_number"], values["phone"])
+    if result.unavailable:
+        return Reopen(VERIFY_DOWN)
+    if not result.ok:
+        return Reopen(f"{PERSON_MISMATCH}\n{advice(ctx, 'q2_personal_mismatch')}\n"
+                      "请核对后修改：")
+    cert = PersonCert(name=values["name"], cert_type=values["cert_type"],
+                      cert_number=values["cert_number"], phone=values["phone"],
+                      certified_at=ctx.now)
+    try:
+        await ctx.ports.platform.certify_person(ctx.openid, cert, ctx.idem_key)
+    except PlatformError as exc:
+        return Reopen(exc.message)
+    if values.get("_mode") == "edit":
+        return Done("✅ 个人认证信息已更新，核验通过。", start="certify", start_arg="next")
+    return Done("✅ 个人认证通过（1/3）。", start="certify", start_arg="next")
+
+
+PERSON = FormSpec(
+    name="certify_person",
+    title="个人认证",
+    fields=(
+        Field("cert_type", "证件类型", "请选择本人证件类型：", choices=CERT_CHOICES),
+        Field("name", "本人姓名", "请输入本人姓名（与证件一致）：", parse=_name,
+              aliases=("姓名",)),
+        Field("cert_number", "本人证件号", "请输入本人证件号：", requires=("cert_type",),
+              parse=lambda text, ctx, values: validators.certificate(values["cert_type"], text),
+              display=mask_id, aliases=("证件号", "身份证号", "身份证")),
+        Field("phone", "本人手机号", "请输入本人实名登记的手机号：",
+              parse=lambda text, ctx, values: validators.mobile(text), display=mask_phone,
+              aliases=("手机号", "手机")),
+        sms_field("certify", when=lambda v: v.get("phone") not in v.get("_verified", ())),
+    ),
+    on_confirm=_person_confirm,
+    action_hint="回复「确认」开始身份核验",
+    confirm_hint=VERIFYING,
+    guard=_need_account,
+    prefill=_person_prefill,
+    summary_title="请核对个人认证信息：",
+)
+
+
+# --- 2/3 企业要素认证 (also 添加企业 and 修改企业认证) ---------------------------------------
+async def _uscc(text: str, ctx: StepContext, values: Values) -> str:
+    code = validators.uscc(text)
+    if values.get("_mode") == "add":
+        profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+        mine = next((e for e in profile.enterprises if e.uscc == code), None)
+        if mine is not None:
+            raise validators.Invalid(f"「{mine.name}」已经在您的企业列表里了，"
+                                     "回复「切换企业」即可切换。")
+        await ensure_available(ctx, uscc=code)
+    return code
+
+
+async def _enterprise_prefill(ctx: StepContext, arg: str) -> Values:
+    mode = arg if arg in ("add", "edit") else "certify"
+    values: Values = {"_mode": mode}
+    if mode == "add":
+        return values
+    profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+    active = profile.active
+    if active is not None:
+        values.update(company=active.name, uscc=active.uscc, legal_rep=active.legal_rep,
+                      legal_rep_id=active.legal_rep_id)
+    return values
+
+
+async def _enterprise_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
+    result = await ctx.ports.verify.four_factor(values["company"], values["uscc"],
+                                                values["legal_rep"], values["legal_rep_id"])
+    if result.unavailable:
+        return Reopen(VERIFY_DOWN)
+    if not result.ok:
+        return Reopen(f"{ENTERPRISE_MISMATCH}\n{advice(ctx, 'q3_enterprise_mismatch')}\n"
+                      "请核对后修改：")
+    data = EnterpriseInput(name=values["company"], uscc=values["uscc"],
+                           legal_rep=values["legal_rep"], legal_rep_id=values["legal_rep_id"])
+    try:
+        enterprise = await ctx.ports.platform.certify_enterprise(
+            ctx.openid, data, result.region or "", ctx.idem_key)
+    except PlatformError as exc:
+        return Reopen(exc.message)
+    where = f"（{enterprise.region}）" if enterprise.region else ""
+    said = {"add": f"✅ 已添加企业「{enterprise.name}」{where}，并设为当前企业。",
+            "edit": f"✅ 企业认证信息已更新：{enterprise.name}{where}，核验通过。"}
+    return Done(said.get(values.get("_mode", ""),
+                         f"✅ 企业要素认证通过（2/3）：{enterprise.name}{where}。"),
+                start="certify", start_arg="next")
+
+
+ENTERPRISE = FormSpec(
+    name="certify_enterprise",
+    title="企业要素认证",
+    fields=(
+        Field("company", "企业名称", "请输入企业名称（与营业执照一致）：",
+              parse=lambda text, ctx, values: validators.company_name(text),
+              aliases=("公司名称", "名称")),
+        Field("uscc", "统一社会信用代码", "请输入营业执照上的18位统一社会信用代码：",
+              parse=_uscc, aliases=("信用代码", "代码")),
+        Field("legal_rep", "法定代表人姓名", "请输入法定代表人姓名：",
+              parse=lambda text, ctx, values: validators.person_name(text),
+              aliases=("法人姓名", "法定代表人", "法人")),
+        Field("legal_rep_id", "法定代表人证件号", "请输入法定代表人的18位身份证号：",
+              parse=lambda text, ctx, values: validators.resident_id(text), display=mask_id,
+              aliases=("法人身份证号", "法人证件号", "身份证号")),
+    ),
+    on_confirm=_enterprise_confirm,
+    action_hint="回复「确认」开始工商核验",
+    confirm_hint=VERIFYING,
+    guard=_need_account,
+    prefill=_enterprise_prefill,
+    summary_title="请核对企业信息（与营业执照一致）：",
+)
+
+
+# --- 3/3 签署授权书 ------------------------------------------------------------------------
+async def _sign_guard(ctx: StepContext) -> Step | None:
+    refused = await _need_account(ctx)
+    if refused is not None:
+        return refused
+    profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+    active = profile.active
+    if active is None or active.certified_at is None:
+        return Step.text("签署授权书前，要先完成当前企业的企业要素认证。", start="certify")
+    return None
+
+
+async def _sign_prefill(ctx: StepContext, arg: str) -> Values:
+    profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+    active, person, account = profile.active, profile.person, profile.account
+    signer = person.name if person else (account.legal_name if account else "")
+    return {"_mode": "certify", "_enterprise_id": active.id if active else "",
+            "_enterprise": active.name if active else "", "_signer": signer}
+
+
+async def _sign_extra(ctx: StepContext, values: Values) -> list[str]:
+    return [f"授权企业：{values.get('_enterprise', '')}", f"签署人：{values.get('_signer', '')}",
+            f"授权书版本：{AUTH_VERSION}"]
+
+
+async def _sign_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
+    data = AuthorisationInput(text_version=AUTH_VERSION, water_account=values.get("water"),
+                              power_account=values.get("power"),
+                              gas_account=values.get("gas"))
+    try:
+        await ctx.ports.platform.sign_authorisation(ctx.openid, values["_enterprise_id"],
+                                                    data, ctx.idem_key)
+    except PlatformError as exc:
+        return Reopen(exc.message)
+    return Done(f"✅ 授权书已签署（3/3），签署人：{values.get('_signer', '')}。\n"
+                f"🎉 「{values.get('_enterprise', '')}」的认证授权全部完成！\n"
+                "回复「发布融资需求」即可申请融资。")
+
+
+def _account_field(key: str, label: str) -> Field:
+    return Field(key, label, f"请输入{label}，没有请回复「无」：",
+                 parse=lambda text, ctx, values: validators.optional_account(text),
+                 display=mask_account, aliases=(label[:2],))
+
+
+SIGN = FormSpec(
+    name="certify_sign",
+    title="签署授权书",
+    fields=(_account_field("water", "水费户号"), _account_field("power", "电费户号"),
+            _account_field("gas", "燃气户号")),
+    on_confirm=_sign_confirm,
+    confirm_words=("签署", "确认签署", "同意", "确认", "确定", "是"),
+    action_hint="回复「签署」即表示同意上面的授权书并签署",
+    guard=_sign_guard,
+    prefill=_sign_prefill,
+    summary_extra=_sign_extra,
+    summary_title="请核对授权信息：",
+)
+
+
+FORMS: dict[str, FormDialog] = {
+    "certify_person": StepForm(PERSON, {
+        "certify": "【认证授权 1/3 · 个人认证】核验本人的姓名、证件号和手机号。",
+        "edit": "【修改个人认证】改好后回复「确认」重新核验。"}),
+    "certify_enterprise": StepForm(ENTERPRISE, {
+        "certify": "【认证授权 2/3 · 企业要素认证】核验企业名称、信用代码、"
+                   "法定代表人姓名和证件号。",
+        "edit": "【修改企业认证】改好后回复「确认」重新核验。",
+        "add": "【添加企业】请按营业执照填写另一家企业的信息，通过企业要素认证后就能切换使用。"}),
+    "certify_sign": StepForm(SIGN, {"certify": "【认证授权 3/3 · 签署授权书】\n" + AUTH_TEXT}),
+}
+
+
+async def edit_person(ctx: StepContext, conv: ConvState, arg: str) -> Step:
+    return Step(start="certify_person", start_arg="edit")
+
+
+async def edit_enterprise(ctx: StepContext, conv: ConvState, arg: str) -> Step:
+    profile: Profile = await ctx.ports.platform.profile(ctx.openid)
+    if profile.account is not None and profile.active is None:
+        return Step.text("您还没有企业，回复「添加企业」添加。")
+    return Step(start="certify_enterprise", start_arg="edit")
+
+
+DIALOGS: list[Dialog] = [CertifyDialog(), *FORMS.values()]
+INTENTS: list[Intent] = [
+    Intent("CERTIFY", ("认证授权", "认证", "实名认证", "我要认证", "去认证", "开始认证",
+                       "继续认证", "企业认证", "个人认证", "签署授权书", "授权书", "签授权书",
+                       "认证流程"), dialog="certify"),
+    Intent("EDIT_PERSON", ("修改个人认证", "更新个人认证", "重新个人认证", "改个人认证",
+                           "修改个人信息"), respond=edit_person),
+    Intent("EDIT_ENTERPRISE", ("修改企业认证", "更新企业认证", "重新企业认证", "改企业认证",
+                               "修改企业信息"), respond=edit_enterprise),
+]

@@ -1,7 +1,136 @@
-"""Placeholder: filled by the register work."""
+"""注册: the enterprise account, opened by its legal representative (DESIGN.md, 1).
 
-from dialogs.base import Dialog
+法人手机号 -> 法人姓名 -> 法人身份证号 -> 公司名称 -> 统一社会信用代码 -> 短信验证码 (sent
+on arrival) -> 同意《注册服务协议》 -> summary -> 确认. Confirming runs the three-factor
+check (the phone is the named person's) and the four-factor check (that person is the
+enterprise's legal representative), then opens the account bound to this WeChat user.
+No password is ever asked: the web platform is entered by scanning its QR code. Success
+chains into 认证授权 with everything typed here carried over.
+"""
+
+from __future__ import annotations
+
+from adapters.platform_port import PlatformError, RegisterInput
+from dialogs import validators
+from dialogs.account_common import (
+    ENTERPRISE_MISMATCH,
+    PERSON_MISMATCH,
+    VERIFY_DOWN,
+    VERIFYING,
+    advice,
+    ensure_available,
+    sms_field,
+)
+from dialogs.base import Dialog, Step, StepContext
+from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
+from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
 
-DIALOGS: list[Dialog] = []
-INTENTS: list[Intent] = []
+AGREEMENT = (
+    "请阅读《云南省中小企业融资综合信用服务平台注册服务协议》要点：\n"
+    "· 您保证填写的信息真实，手机号、身份证号属于法定代表人本人；\n"
+    "· 账号与本微信绑定，请勿转借他人，账号下的操作由本企业负责；\n"
+    "· 平台加密保存您的信息，只用于身份核验、信用服务和融资对接；\n"
+    "· 完整协议可在平台网页端注册页查看。\n"
+    "您同意《注册服务协议》吗？"
+)
+
+
+async def _phone(text: str, ctx: StepContext, values: Values) -> str:
+    phone = validators.mobile(text)
+    await ensure_available(ctx, phone=phone)
+    return phone
+
+
+async def _uscc(text: str, ctx: StepContext, values: Values) -> str:
+    code = validators.uscc(text)
+    await ensure_available(ctx, uscc=code)
+    return code
+
+
+def _agree(text: str, ctx: StepContext, values: Values) -> bool:
+    if text != "yes":
+        raise validators.Invalid("需要同意《注册服务协议》才能注册。如不想注册，回复「取消」即可。")
+    return True
+
+
+FIELDS = (
+    Field("phone", "法人手机号",
+          "请输入法定代表人的手机号（须是法人本人实名登记的号码，验证码会发到这个号码）：",
+          parse=_phone, display=mask_phone, aliases=("手机号", "手机", "电话")),
+    Field("legal_name", "法人姓名", "请输入法定代表人姓名：",
+          parse=lambda text, ctx, values: validators.person_name(text), aliases=("姓名",)),
+    Field("legal_id", "法人身份证号", "请输入法定代表人的18位身份证号：",
+          parse=lambda text, ctx, values: validators.resident_id(text), display=mask_id,
+          aliases=("身份证号", "身份证")),
+    Field("company", "公司名称", "请输入公司名称（与营业执照一致）：",
+          parse=lambda text, ctx, values: validators.company_name(text),
+          aliases=("企业名称", "公司")),
+    Field("uscc", "统一社会信用代码", "请输入营业执照上的18位统一社会信用代码：",
+          parse=_uscc, aliases=("信用代码", "代码")),
+    sms_field("register"),
+    Field("agree", "注册服务协议", AGREEMENT, parse=_agree, in_summary=False,
+          display=lambda value: "同意",
+          choices=(Choice("同意", "yes", ("是", "好", "好的", "可以", "确认")),
+                   Choice("不同意", "no", ("否", "不")))),
+)
+
+
+async def _guard(ctx: StepContext) -> Step | None:
+    profile = await ctx.ports.platform.profile(ctx.openid)
+    account = profile.account
+    if account is None:
+        return None
+    who = f"{account.legal_name}，{mask_phone(account.phone)}"
+    if profile.missing_steps():
+        return Step.text(f"您已注册过融信服账号（{who}），不用重复注册。\n"
+                         "下一步：回复「认证授权」完成认证。")
+    return Step.text(f"您已注册过融信服账号（{who}），认证授权也已完成。\n"
+                     "回复「发布融资需求」申请融资，回复「我的信息」查看账号。")
+
+
+async def _confirm(ctx: StepContext, values: Values) -> Done | Reopen:
+    verify = ctx.ports.verify
+    person = await verify.three_factor(values["legal_name"], "resident", values["legal_id"],
+                                       values["phone"])
+    if person.unavailable:
+        return Reopen(VERIFY_DOWN)
+    if not person.ok:
+        return Reopen(f"{PERSON_MISMATCH}手机号须是法定代表人本人实名登记的号码。\n"
+                      f"{advice(ctx, 'q2_personal_mismatch')}\n请核对后修改：")
+    company = await verify.four_factor(values["company"], values["uscc"],
+                                       values["legal_name"], values["legal_id"])
+    if company.unavailable:
+        return Reopen(VERIFY_DOWN)
+    if not company.ok:
+        return Reopen(f"{ENTERPRISE_MISMATCH}注册人须是这家企业的法定代表人。\n"
+                      f"{advice(ctx, 'q3_enterprise_mismatch')}\n请核对后修改：")
+    data = RegisterInput(phone=values["phone"], legal_name=values["legal_name"],
+                         legal_id=values["legal_id"], company=values["company"],
+                         uscc=values["uscc"])
+    try:
+        await ctx.ports.platform.register(ctx.openid, data, ctx.idem_key)
+    except PlatformError as exc:
+        return Reopen(exc.message)
+    return Done("🎉 注册成功！账号已与您的微信绑定，不需要密码；登录网页端时用微信扫码即可。",
+                start="certify", start_arg="after_register")
+
+
+REGISTER = FormSpec(
+    name="register",
+    title="注册企业账号",
+    intro=("注册融信服企业账号，需要法定代表人本人的手机号、身份证号和营业执照信息，约3分钟。"
+           "聊天里不用设置密码。"),
+    fields=FIELDS,
+    on_confirm=_confirm,
+    action_hint="回复「确认」提交注册",
+    confirm_hint=VERIFYING,
+    guard=_guard,
+    summary_title="请核对注册信息：",
+)
+
+DIALOGS: list[Dialog] = [FormDialog(REGISTER)]
+INTENTS: list[Intent] = [
+    Intent("REGISTER", ("注册", "注册账号", "注册企业账号", "我要注册", "企业注册", "账号注册",
+                        "注册企业", "新用户注册", "注册账户"), dialog="register"),
+]

@@ -1,18 +1,66 @@
-"""Accounts, certification, authorisation and web login of the local platform."""
+"""Accounts, certification, authorisation and web login of the local platform.
+
+Personal data is encrypted with the data key and found by keyed hash. Uniqueness lives
+in the database (one account per WeChat user and per phone, one enterprise per USCC), so
+two owners racing to register the same enterprise end with exactly one winner: the loser's
+insert fails and is told why. Writes carry the WeChat delivery key where the table has a
+column for it, so a retried step returns the first result.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.platform_local.base import LocalBase
 from adapters.platform_local.models import (
     AccountRow,
+    AuthorisationRow,
     EnterpriseRow,
     MembershipRow,
     PersonCertRow,
+    WebLoginRow,
 )
-from adapters.platform_port import Account, Enterprise, PersonCert, Profile
+from adapters.platform_port import (
+    Account,
+    AuthorisationInput,
+    Conflict,
+    Enterprise,
+    EnterpriseInput,
+    LoginResult,
+    NotFound,
+    PersonCert,
+    PlatformError,
+    Profile,
+    RegisterInput,
+)
+
+LOGIN_TTL = timedelta(minutes=5)
+KEEP_LOGINS = timedelta(days=1)
+_HELP = "请回复「转人工」或致电0871-64980508，由客服核实处理。"
+PHONE_TAKEN = ("这个手机号已经注册过融信服账号，不能重复注册。是您本人注册的，请用注册时的微信"
+               "使用本公众号（网页端扫码即可登录）；需要换绑微信，" + _HELP)
+USCC_TAKEN = ("这家企业（信用代码{uscc}）已经在融信服注册过，不能重复注册。"
+              "如是本企业其他人注册的，请用原账号登录；需要协助，" + _HELP)
+OPENID_BOUND = "您的微信已经绑定了融信服账号，不用重复注册。"
+NOT_REGISTERED = "您还没有注册融信服账号，请先回复「注册」。"
+
+
+@dataclass(frozen=True)
+class WebLogin:
+    """A login QR scene as the CLI lists it."""
+
+    scene: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    account_id: str | None
 
 
 class AccountsMixin(LocalBase):
@@ -53,3 +101,210 @@ class AccountsMixin(LocalBase):
                           legal_rep_id=self.cipher.decrypt(row.legal_rep_id_enc),
                           region=row.region, certified_at=membership.certified_at,
                           authorised_at=membership.authorised_at)
+
+    # --- registration ------------------------------------------------------------------
+    async def check_available(self, *, phone: str | None = None,
+                              uscc: str | None = None) -> None:
+        async with self.sessions() as session:
+            await self._ensure_available(session, phone, uscc)
+
+    async def _ensure_available(self, session: AsyncSession, phone: str | None,
+                                uscc: str | None) -> None:
+        if phone and await session.scalar(select(AccountRow.id).where(
+                AccountRow.phone_hash == self.cipher.lookup_hash(phone))):
+            raise Conflict(PHONE_TAKEN, "phone_registered")
+        if uscc and await session.scalar(select(EnterpriseRow.id).where(
+                EnterpriseRow.uscc == uscc)):
+            raise Conflict(USCC_TAKEN.format(uscc=uscc), "uscc_registered")
+
+    async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account:
+        """An account bound to `openid` with its enterprise (not yet certified) active."""
+        now = self.clock()
+        c = self.cipher
+        try:
+            async with self.sessions.begin() as session:
+                done = await session.scalar(
+                    select(AccountRow).where(AccountRow.idem_key == idem_key))
+                if done is not None:
+                    return self._account(done)
+                if await session.scalar(select(AccountRow.id).where(
+                        AccountRow.openid == openid)):
+                    raise Conflict(OPENID_BOUND, "openid_bound")
+                await self._ensure_available(session, data.phone, data.uscc)
+                account = AccountRow(
+                    id=uuid.uuid4().hex, openid=openid, phone_enc=c.encrypt(data.phone),
+                    phone_hash=c.lookup_hash(data.phone), legal_name=data.legal_name,
+                    legal_id_enc=c.encrypt(data.legal_id),
+                    legal_id_hash=c.lookup_hash(data.legal_id), idem_key=idem_key,
+                    created_at=now)
+                session.add(account)
+                await session.flush()
+                enterprise = await self._new_enterprise(
+                    session, account.id, EnterpriseInput(data.company, data.uscc,
+                                                         data.legal_name, data.legal_id),
+                    region="", now=now, certified=False)
+                account.active_enterprise_id = enterprise.id
+        except IntegrityError:  # lost a race: the checks passed, the insert did not
+            async with self.sessions() as session:
+                if await session.scalar(select(AccountRow.id).where(
+                        AccountRow.openid == openid)):
+                    raise Conflict(OPENID_BOUND, "openid_bound") from None
+                await self._ensure_available(session, data.phone, data.uscc)
+            raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered") from None
+        return self._account(account)
+
+    async def _new_enterprise(self, session: AsyncSession, account_id: str,
+                              data: EnterpriseInput, *, region: str, now: datetime,
+                              certified: bool) -> EnterpriseRow:
+        row = EnterpriseRow(id=uuid.uuid4().hex, name=data.name, uscc=data.uscc,
+                            legal_rep=data.legal_rep,
+                            legal_rep_id_enc=self.cipher.encrypt(data.legal_rep_id),
+                            region=region, created_by=account_id, created_at=now)
+        session.add(row)
+        await session.flush()
+        session.add(MembershipRow(account_id=account_id, enterprise_id=row.id, created_at=now,
+                                  certified_at=now if certified else None))
+        await session.flush()
+        return row
+
+    async def _account_row(self, session: AsyncSession, openid: str) -> AccountRow:
+        account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+        if account is None:
+            raise NotFound(NOT_REGISTERED, "not_registered")
+        return account
+
+    # --- certification -----------------------------------------------------------------
+    async def certify_person(self, openid: str, cert: PersonCert, idem_key: str) -> PersonCert:
+        """Record a passed three-factor check (replacing an earlier one: manual Q5)."""
+        c = self.cipher
+        async with self.sessions.begin() as session:
+            account = await self._account_row(session, openid)
+            row = await session.get(PersonCertRow, account.id)
+            if row is None:
+                row = PersonCertRow(account_id=account.id)
+                session.add(row)
+            row.name, row.cert_type = cert.name, cert.cert_type
+            row.number_enc = c.encrypt(cert.cert_number)
+            row.number_hash = c.lookup_hash(cert.cert_number)
+            row.phone_enc = c.encrypt(cert.phone)
+            row.certified_at = cert.certified_at
+            await session.flush()
+            return self._person(row)
+
+    async def certify_enterprise(self, openid: str, data: EnterpriseInput, region: str,
+                                 idem_key: str) -> Enterprise:
+        """Record a passed four-factor check: updates an enterprise bound to this account,
+        or adds a new one; either way it becomes the active enterprise."""
+        now = self.clock()
+        try:
+            async with self.sessions.begin() as session:
+                account = await self._account_row(session, openid)
+                row = await session.scalar(
+                    select(EnterpriseRow).where(EnterpriseRow.uscc == data.uscc))
+                if row is None:
+                    row = await self._new_enterprise(session, account.id, data, region=region,
+                                                     now=now, certified=True)
+                membership = await session.get(MembershipRow, (account.id, row.id))
+                if membership is None:
+                    raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered")
+                row.name, row.legal_rep, row.region = data.name, data.legal_rep, region
+                row.legal_rep_id_enc = self.cipher.encrypt(data.legal_rep_id)
+                membership.certified_at = now
+                account.active_enterprise_id = row.id
+                await session.flush()
+                return self._enterprise(row, membership)
+        except IntegrityError:
+            raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered") from None
+
+    async def sign_authorisation(self, openid: str, enterprise_id: str,
+                                 data: AuthorisationInput, idem_key: str) -> Enterprise:
+        now = self.clock()
+        c = self.cipher
+        async with self.sessions.begin() as session:
+            account = await self._account_row(session, openid)
+            row = await session.get(EnterpriseRow, enterprise_id)
+            membership = await session.get(MembershipRow, (account.id, enterprise_id))
+            if row is None or membership is None:
+                raise NotFound("找不到这家企业，请回复「我的企业」查看。", "not_found")
+            if membership.certified_at is None:
+                raise PlatformError("请先完成企业要素认证，再签署授权书。", "not_certified")
+            signed = await session.scalar(
+                select(AuthorisationRow.id).where(AuthorisationRow.idem_key == idem_key))
+            if signed is None:
+                cert = await session.get(PersonCertRow, account.id)
+                session.add(AuthorisationRow(
+                    account_id=account.id, enterprise_id=enterprise_id,
+                    signer_name=cert.name if cert else account.legal_name,
+                    text_version=data.text_version,
+                    water_enc=c.encrypt(data.water_account) if data.water_account else None,
+                    power_enc=c.encrypt(data.power_account) if data.power_account else None,
+                    gas_enc=c.encrypt(data.gas_account) if data.gas_account else None,
+                    idem_key=idem_key, signed_at=now))
+                membership.authorised_at = now
+            await session.flush()
+            return self._enterprise(row, membership)
+
+    async def switch_enterprise(self, openid: str, enterprise_id: str) -> Profile:
+        async with self.sessions.begin() as session:
+            account = await self._account_row(session, openid)
+            if await session.get(MembershipRow, (account.id, enterprise_id)) is None:
+                raise NotFound("找不到这家企业，请回复「我的企业」查看。", "not_found")
+            account.active_enterprise_id = enterprise_id
+        return await self.profile(openid)
+
+    # --- web login ---------------------------------------------------------------------
+    async def create_login_scene(self) -> str:
+        """A new login QR scene (what the web platform does when it shows its QR code)."""
+        now = self.clock()
+        scene = "login_" + secrets.token_hex(8)
+        async with self.sessions.begin() as session:
+            await session.execute(delete(WebLoginRow).where(
+                WebLoginRow.created_at < now - KEEP_LOGINS))
+            session.add(WebLoginRow(scene=scene, status="pending", created_at=now))
+        return scene
+
+    async def list_logins(self, limit: int = 20) -> list[WebLogin]:
+        async with self.sessions() as session:
+            rows = (await session.scalars(select(WebLoginRow)
+                                          .order_by(WebLoginRow.created_at.desc())
+                                          .limit(limit))).all()
+        now = self.clock()
+        return [WebLogin(r.scene, self._status(r, now), r.created_at, r.decided_at,
+                         r.account_id) for r in rows]
+
+    def _status(self, row: WebLoginRow, now: datetime) -> str:
+        if row.status == "pending" and now - row.created_at > LOGIN_TTL:
+            return "expired"
+        return row.status
+
+    async def check_login(self, scene: str) -> LoginResult:
+        async with self.sessions() as session:
+            row = await session.get(WebLoginRow, scene)
+        if row is None:
+            return LoginResult(scene, "unknown")
+        status = self._status(row, self.clock())
+        return LoginResult(scene, "used" if status in ("confirmed", "refused") else status)
+
+    async def decide_login(self, openid: str, scene: str, approve: bool) -> LoginResult:
+        now = self.clock()
+        decision = "confirmed" if approve else "refused"
+        async with self.sessions.begin() as session:
+            account = await self._account_row(session, openid)
+            # One conditional update: of two phones answering the same scene, one wins.
+            done = await session.execute(
+                update(WebLoginRow)
+                .where(WebLoginRow.scene == scene, WebLoginRow.status == "pending",
+                       WebLoginRow.created_at >= now - LOGIN_TTL)
+                .values(status=decision, account_id=account.id, openid=openid,
+                        decided_at=now))
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                return LoginResult(scene, decision)
+            row = await session.get(WebLoginRow, scene)
+            if row is None:
+                return LoginResult(scene, "unknown")
+            if row.status == "pending":
+                row.status = "expired"
+                return LoginResult(scene, "expired")
+            if row.openid == openid and row.status == decision:
+                return LoginResult(scene, decision)  # the same answer, retried
+            return LoginResult(scene, "used" if row.status != "expired" else "expired")

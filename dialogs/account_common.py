@@ -1,0 +1,108 @@
+"""What the account dialogs (注册, 认证授权, 企业, 登录) share: the SMS code field, the
+advice attached to a failed check, the early "already registered" check and the answer
+to someone who has no account yet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from adapters.platform_port import PlatformError
+from dialogs.base import ConvState, Step, StepContext
+from dialogs.form import Field, Values
+from dialogs.masking import mask_phone
+from dialogs.validators import Invalid, sms_code
+
+VERIFYING = "正在核验，请稍候…结果马上发给您。"
+VERIFY_DOWN = "核验服务暂时无法访问，您填写的内容都已保存，请稍后回复「确认」再试。"
+PERSON_MISMATCH = "信息不一致，请确保所有信息属于本人。"
+ENTERPRISE_MISMATCH = "工商四要素校验不一致，请对照营业执照重新确认。"
+RESEND_WORDS = ("重发", "重新发送", "重新获取", "再发一次", "再发", "重新发", "获取验证码",
+                "发送验证码", "重发验证码", "重新获取验证码")
+_FALLBACK_ADVICE = {
+    "q2_personal_mismatch": "请确认手机号是本人实名登记的号码；号码30天内刚变更或携号转网的，"
+                            "请等数据同步后再认证。",
+    "q3_enterprise_mismatch": "请严格按营业执照核对企业名称、信用代码（注意数字1和字母I、"
+                              "数字0和字母O）、法定代表人姓名和证件号。",
+}
+# "（回复「认证」继续）" inside an FAQ answer: here the user is already at that step.
+_REPLY_HINT = re.compile(r"（回复「[^」]*」[^）]*）")
+
+
+def advice(ctx: StepContext, entry_id: str) -> str:
+    """The manual's advice (FAQ entry) in short form: the causes and what to do, without
+    the long special-case paragraph, which stays one question away in the FAQ."""
+    try:
+        answer = ctx.ports.faq.get(entry_id).answer
+    except (AttributeError, KeyError):
+        return _FALLBACK_ADVICE.get(entry_id, "")
+    lines = []
+    for line in answer.splitlines():
+        line = _REPLY_HINT.sub("", line.split("特殊情况")[0]).strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def not_registered(conv: ConvState, lead: str = "", tail: str = "") -> Step:
+    """No account yet: say so and let a single digit start the registration."""
+    conv.choices = {"kind": "menu", "items": ["REGISTER"]}
+    return Step.text(f"{lead}您还没有注册融信服企业账号。\n1 注册企业账号（约3分钟）\n"
+                     f"回复 1 或「注册」开始。{tail}")
+
+
+async def ensure_available(ctx: StepContext, *, phone: str | None = None,
+                           uscc: str | None = None) -> None:
+    """Tell the owner now, not after the SMS, that the phone or USCC is taken."""
+    check = getattr(ctx.ports.platform, "check_available", None)
+    if check is None:  # a platform without the early check: register() still refuses
+        return
+    try:
+        await check(phone=phone, uscc=uscc)
+    except PlatformError as exc:
+        raise Invalid(exc.message) from None
+
+
+async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool) -> str:
+    """Send a code and say what happened, in the words of the question it belongs to."""
+    suffix = ":resend" if resend else ":sms"
+    result = await ctx.ports.sms.send_code(phone, purpose, ctx.idem_key + suffix)
+    if result.ok:
+        return result.message
+    if result.reason == "too_soon":
+        wait = result.wait
+        if resend:
+            return (f"验证码刚发过（5分钟内有效），请先看看短信；"
+                    f"还没收到的话，{wait}后再回复「重发」。")
+        return (f"验证码刚刚已发送至{mask_phone(phone)}，5分钟内有效。"
+                f"没收到的话，{wait}后可回复「重发」。")
+    if result.reason == "failed":
+        return result.message.rstrip("。") + "，请稍后回复「重发」。"
+    return result.message
+
+
+def sms_field(purpose: str, *, when: Callable[[Mapping[str, Any]], bool] | None = None) -> Field:
+    """短信验证码: sent on arrival to the phone given before; 重发 sends another; the
+    code is checked at once and only "verified" is kept (never the code)."""
+
+    async def enter(ctx: StepContext, values: Values) -> str | None:
+        return await send_code(ctx, values["phone"], purpose, resend=False)
+
+    async def parse(text: str, ctx: StepContext, values: Values) -> str:
+        if text.strip().rstrip("。.!！") in RESEND_WORDS:
+            raise Invalid(await send_code(ctx, values["phone"], purpose, resend=True))
+        code = sms_code(text)
+        result = await ctx.ports.sms.check_code(values["phone"], purpose, code)
+        if result.ok:
+            return "verified"
+        if result.status == "wrong":
+            raise Invalid(result.message)
+        raise Invalid(result.message.replace("请重新获取验证码", "请回复「重发」获取新的验证码")
+                      .replace("请先获取验证码", "请回复「重发」获取验证码"))
+
+    return Field("sms", "短信验证码",
+                 lambda v: f"请输入发到{mask_phone(v.get('phone', ''))}的6位短信验证码"
+                           "（没收到可回复「重发」）：",
+                 parse=parse, on_enter=enter, requires=("phone",), in_summary=False,
+                 when=when, aliases=("验证码",))
