@@ -70,9 +70,9 @@ class CheckResult:
 
 
 def wait_text(seconds: int) -> str:
-    """60 -> "1分钟", 45 -> "45秒", 7260 -> "2小时1分钟" (rounded up, never "0秒")."""
+    """45 -> "45秒", 60 -> "60秒", 61 -> "2分钟", 7260 -> "2小时1分钟" (rounded up)."""
     seconds = max(1, int(seconds))
-    if seconds < 60:
+    if seconds <= 60:
         return f"{seconds}秒"
     minutes = math.ceil(seconds / 60)
     if minutes < 60:

@@ -1,0 +1,237 @@
+"""SMS codes: the service's limits on both databases, the HTTP gateway, the dev route and
+the CLI, and the limits as an owner meets them in the registration dialog."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import select
+
+from adapters.platform_local.models import SmsCodeRow, SmsMessageRow
+from adapters.sms import BEIJING, HttpGateway, SmsService, wait_text
+from adapters.sqltypes import utcnow
+from bot import cli_accounts
+from tests.accounts_support import ZHOU, last_code, sms_count, to_code
+from tests.support import Harness, free_port
+
+PHONE = "13812345678"
+
+
+def _service(h: Harness) -> SmsService:
+    return h.runtime.ports.sms
+
+
+def _morning(h: Harness) -> None:
+    """Put the bot's clock at 09:00 Beijing time, so limits never straddle midnight."""
+    now = utcnow()
+    target = (now.astimezone(BEIJING) + timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0)
+    h.clock.offset = target.astimezone(UTC) - now
+
+
+async def test_code_sent_hashed_and_checked_once(harness: Harness) -> None:
+    sms = _service(harness)
+    sent = await sms.send_code(PHONE, "register", "k1")
+    assert sent.ok and "138****5678" in sent.message and PHONE not in sent.message
+    code = await last_code(harness, PHONE)
+    async with harness.runtime.sessions() as s:
+        row = (await s.scalars(select(SmsCodeRow))).one()
+        message = (await s.scalars(select(SmsMessageRow))).one()
+    assert code not in row.code_hash and row.code_hash != code and len(row.salt) >= 16
+    assert PHONE not in message.phone_enc and code in message.text
+    assert (await sms.check_code(PHONE, "register", code)).ok
+    again = await sms.check_code(PHONE, "register", code)
+    assert again.status == "none"  # a code works once
+
+
+async def test_same_idem_key_sends_once(harness: Harness) -> None:
+    sms = _service(harness)
+    first = await sms.send_code(PHONE, "register", "delivery-1")
+    second = await sms.send_code(PHONE, "register", "delivery-1")
+    assert first.ok and second.ok
+    assert await sms_count(harness, PHONE) == 1
+
+
+async def test_wrong_code_five_times_kills_it(harness: Harness) -> None:
+    sms = _service(harness)
+    await sms.send_code(PHONE, "register", "k")
+    code = await last_code(harness, PHONE)
+    wrong = "000000" if code != "000000" else "111111"
+    results = [await sms.check_code(PHONE, "register", wrong) for _ in range(5)]
+    assert [r.tries_left for r in results[:4]] == [4, 3, 2, 1]
+    assert "还可以再试4次" in results[0].message
+    assert results[4].status == "too_many" and "已失效" in results[4].message
+    after = await sms.check_code(PHONE, "register", code)
+    assert after.status == "too_many"  # the right code no longer helps
+
+
+async def test_resend_wait_expiry_and_purpose(harness: Harness) -> None:
+    _morning(harness)
+    sms = _service(harness)
+    await sms.send_code(PHONE, "register", "a")
+    early = await sms.send_code(PHONE, "register", "b")
+    assert not early.ok and early.reason == "too_soon" and 55 <= early.wait_seconds <= 60
+    assert "秒后再获取" in early.message
+    harness.clock.advance(seconds=61)
+    assert (await sms.send_code(PHONE, "register", "c")).ok
+    code = await last_code(harness, PHONE)
+    assert (await sms.check_code(PHONE, "certify", code)).status == "none"  # other purpose
+    harness.clock.advance(minutes=5, seconds=1)
+    expired = await sms.check_code(PHONE, "register", code)
+    assert expired.status == "expired" and "5分钟" in expired.message
+
+
+async def test_daily_cap_says_how_long(harness: Harness) -> None:
+    _morning(harness)
+    sms = _service(harness)
+    for i in range(10):
+        assert (await sms.send_code(PHONE, "register", f"d{i}")).ok
+        harness.clock.advance(seconds=61)
+    capped = await sms.send_code(PHONE, "register", "d10")
+    assert not capped.ok and capped.reason == "daily_cap"
+    assert "10次上限" in capped.message and "明天" in capped.message and "小时" in capped.message
+    assert capped.wait_seconds > 14 * 3600  # 09:10 -> midnight
+    assert (await sms.send_code("13912345678", "register", "other")).ok  # per phone
+    harness.clock.advance(hours=16)  # the next Beijing day
+    assert (await sms.send_code(PHONE, "register", "d11")).ok
+
+
+def test_wait_text() -> None:
+    assert [wait_text(s) for s in (0, 45, 60, 61, 3600, 7260)] == \
+        ["1秒", "45秒", "60秒", "2分钟", "1小时", "2小时1分钟"]
+
+
+async def _gateway_server(status: int, delay: float = 0.0) -> tuple[web.AppRunner, str,
+                                                                    list[Any]]:
+    import asyncio
+
+    seen: list[Any] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        seen.append(await request.json())
+        await asyncio.sleep(delay)
+        return web.json_response({"ok": status < 300}, status=status)
+
+    app = web.Application()
+    app.router.add_post("/sms", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/sms", seen
+
+
+async def test_http_gateway_posts_json_and_reports_failure(harness: Harness) -> None:
+    rt = harness.runtime
+    runner, url, seen = await _gateway_server(200)
+    try:
+        sms = SmsService(rt.sessions, rt.cipher, HttpGateway(url), harness.clock)
+        assert (await sms.send_code(PHONE, "register", "h1")).ok
+        assert seen[0]["phone"] == PHONE and "验证码" in seen[0]["text"]
+        code = seen[0]["text"].split("验证码是")[1][:6]
+        assert (await sms.check_code(PHONE, "register", code)).ok
+        assert await sms_count(harness, PHONE) == 0  # nothing recorded locally
+    finally:
+        await runner.cleanup()
+    runner, url, seen = await _gateway_server(200, delay=2.0)
+    try:
+        slow = SmsService(rt.sessions, rt.cipher, HttpGateway(url, timeout=0.3), harness.clock)
+        failed = await slow.send_code("13900000000", "register", "h2")
+        assert not failed.ok and failed.reason == "failed" and "发送失败" in failed.message
+        # The code that did not go out cannot be used.
+        assert (await slow.check_code("13900000000", "register", "000000")).status == "none"
+    finally:
+        await runner.cleanup()
+
+
+async def test_dev_route_masks_and_pages(harness: Harness) -> None:
+    sms = _service(harness)
+    await sms.send_code(PHONE, "register", "r1")
+    await sms.send_code("13912345678", "register", "r2")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{harness.base}/dev/sms", params={"after": "0"}) as resp:
+            data = await resp.json()
+        first = data["messages"]
+        assert [m["phone"] for m in first] == ["138****5678", "139****5678"]
+        assert all(PHONE not in str(m) for m in first)
+        async with http.get(f"{harness.base}/dev/sms",
+                            params={"after": str(first[0]["id"])}) as resp:
+            assert len((await resp.json())["messages"]) == 1
+        async with http.get(f"{harness.base}/dev/sms", params={"after": "x"}) as resp:
+            assert resp.status == 400
+
+
+async def test_cli_outbox_masks_unless_phone_given(harness: Harness, capsys: Any) -> None:
+    await _service(harness).send_code(PHONE, "register", "c1")
+    args = argparse.Namespace(command="sms", sms_command="outbox", phone=None, limit=5)
+    assert await cli_accounts.dispatch(harness.settings, args) == 0
+    out = capsys.readouterr().out
+    assert "138****5678" in out and PHONE not in out
+    args.phone = "138 1234 5678"
+    assert await cli_accounts.dispatch(harness.settings, args) == 0
+    assert PHONE in capsys.readouterr().out
+    other = argparse.Namespace(command="menu-sync")
+    assert await cli_accounts.dispatch(harness.settings, other) is None
+
+
+# --- the limits as the owner meets them ---------------------------------------------------
+async def test_dialog_wrong_code_five_times_then_resend(harness: Harness) -> None:
+    h = harness
+    _morning(h)
+    asked = await to_code(h)
+    assert "验证码已发送至159****1931" in asked and "6位短信验证码" in asked
+    code = await last_code(h, ZHOU["phone"])
+    wrong = "000000" if code != "000000" else "111111"
+    replies = await h.walk(*[wrong] * 5)
+    assert "还可以再试4次" in replies[0] and "请输入发到159****1931" in replies[0]
+    assert "已失效" in replies[4] and "「重发」" in replies[4]
+    early = await h.say("重发")
+    assert "验证码刚发过" in early and "后再回复「重发」" in early
+    h.clock.advance(seconds=61)
+    resent = await h.say("重发")
+    assert "验证码已发送至159****1931" in resent
+    assert "同意《注册服务协议》" in await h.say(await last_code(h, ZHOU["phone"]))
+
+
+async def test_dialog_expired_code_and_format_errors(harness: Harness) -> None:
+    h = harness
+    await to_code(h)
+    code = await last_code(h, ZHOU["phone"])
+    assert "验证码是6位数字，您输入了5位" in await h.say(code[:5])
+    assert "只能是数字" in await h.say("12345a")
+    h.clock.advance(minutes=6)
+    expired = await h.say(code)
+    assert "已过期" in expired and "「重发」" in expired and "6位短信验证码" in expired
+    assert "已发送" in await h.say("重新发送")
+    fresh = await last_code(h, ZHOU["phone"])
+    assert "注册服务协议" in await h.say(" ".join(fresh))  # spaces are fine
+
+
+async def test_dialog_back_to_code_does_not_resend_within_a_minute(harness: Harness) -> None:
+    h = harness
+    await to_code(h)
+    assert await sms_count(h, ZHOU["phone"]) == 1
+    await h.say("上一步")
+    again = await h.say("不变")  # the USCC kept: back at the code question
+    assert "刚刚已发送至159****1931" in again and "5分钟内有效" in again
+    assert await sms_count(h, ZHOU["phone"]) == 1
+    assert "注册服务协议" in await h.say(await last_code(h, ZHOU["phone"]))
+
+
+async def test_retried_delivery_sends_one_sms(harness: Harness) -> None:
+    from bot.sim import text_xml
+
+    h = harness
+    await h.walk("注册", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])
+    xml = text_xml(h.openid, ZHOU["uscc"], msg_id=9_100_001)
+    first, second = await h.sim.post(xml), await h.sim.post(xml)
+    assert first.content == second.content and "验证码已发送" in (first.content or "")
+    assert await sms_count(h, ZHOU["phone"]) == 1
+
+
+def test_beijing_day_is_utc_plus_8() -> None:
+    assert datetime(2025, 1, 1, 16, 0, tzinfo=UTC).astimezone(BEIJING).day == 2
