@@ -96,6 +96,11 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 5)
         self.runner.close()
+        for port in (self.ports.platform, self.ports.catalog):  # http clients hold sessions
+            close = getattr(port, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
         await self.engine.dispose()
 
 
