@@ -89,12 +89,14 @@ class PlatformClient:
         return self._session
 
     async def call(self, method: str, path: str, *, body: Any = None,
-                   params: dict[str, Any] | None = None, idem_key: str | None = None) -> Any:
+                   params: dict[str, Any] | None = None, idem_key: str | None = None,
+                   retry: bool | None = None) -> Any:
         """The decoded JSON answer, or the PlatformError the platform's answer means."""
         headers = {"X-Request-Id": uuid.uuid4().hex}
         if idem_key:
             headers["Idempotency-Key"] = idem_key
-        retry = method in ("GET", "PUT", "DELETE") or bool(idem_key)
+        if retry is None:
+            retry = method in ("GET", "PUT", "DELETE") or bool(idem_key)
         query = {k: str(v) for k, v in (params or {}).items() if v not in (None, "")}
         url = self.base + path
         started = time.monotonic()
@@ -160,6 +162,12 @@ class HttpPlatform:
     # --- accounts ------------------------------------------------------------------------
     async def profile(self, openid: str) -> Profile:
         return await _decoded(Profile, self.client.call("GET", f"{self._user(openid)}/profile"))
+
+    async def check_available(self, *, phone: str | None = None,
+                              uscc: str | None = None) -> None:
+        # A read carried by POST so the phone stays out of URLs and access logs.
+        await self.client.call("POST", "accounts/availability",
+                               body={"phone": phone, "uscc": uscc}, retry=True)
 
     async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account:
         return await _decoded(Account, self.client.call(

@@ -35,6 +35,7 @@ from dialogs.validators import Invalid, normalize
 NAME = "demand_publish"
 DRAFT_ARG = "draft:"
 DIRECTED, OPEN = "directed", "open"
+COMPANY_KEY = "_company"  # not a field: the summary's enterprise lines, kept
 MAX_PURPOSE = 500
 # A refusal from the platform names the field to go back to.
 ERROR_FIELDS = {"invalid_zone": "zone", "invalid_amount": "amount", "invalid_term": "term",
@@ -145,13 +146,20 @@ FIELDS = (
 
 # --- summary and saving -----------------------------------------------------------------
 async def enterprise_lines(ctx: StepContext, values: dict[str, Any]) -> list[str]:
-    profile = await ctx.ports.platform.profile(ctx.openid)
+    """The enterprise's own data, read once and kept with the form, so the summary can
+    be shown again while the platform is down (after a failed 提交)."""
+    try:
+        profile = await ctx.ports.platform.profile(ctx.openid)
+    except PlatformError:
+        return list(values.get(COMPANY_KEY) or [])
     e = profile.active
     if e is None:
         return []
     phone = mask_phone(profile.account.phone) if profile.account else "—"
-    return ["—— 企业信息（自动带出）——", f"公司名称：{e.name}", f"法人姓名：{e.legal_rep}",
-            f"法人手机号：{phone}", f"统一社会信用代码：{e.uscc}", f"所属区域：{e.region}"]
+    lines = ["—— 企业信息（自动带出）——", f"公司名称：{e.name}", f"法人姓名：{e.legal_rep}",
+             f"法人手机号：{phone}", f"统一社会信用代码：{e.uscc}", f"所属区域：{e.region}"]
+    values[COMPANY_KEY] = lines
+    return lines
 
 
 def demand_input(values: dict[str, Any]) -> DemandInput:
