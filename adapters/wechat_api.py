@@ -66,6 +66,7 @@ class WeChatApiClient:
         self._sessions = sessions
         self._local = threading.local()
         self._refresh_lock = asyncio.Lock()
+        self._memo: tuple[str, datetime] | None = None
         self.token_fetches = 0
 
     # --- port ----------------------------------------------------------------------------
@@ -101,7 +102,12 @@ class WeChatApiClient:
         return await self._post(endpoint, data, token)
 
     async def token(self, stale: str | None = None) -> str:
-        """A valid token from the shared cache; `stale` is one WeChat just refused."""
+        """A valid token: this process's copy, else the shared one in the database, else a
+        fresh fetch. `stale` is one WeChat just refused (another process may have
+        refreshed it, or it expired early)."""
+        memo = self._memo
+        if stale is None and memo is not None and memo[1] - REFRESH_MARGIN > utcnow():
+            return memo[0]
         cached = await self._cached()
         if cached is not None and cached != stale:
             return cached
@@ -116,6 +122,7 @@ class WeChatApiClient:
             row = await session.get(AccessToken, self.appid)
         if row is None or row.expires_at - REFRESH_MARGIN <= utcnow():
             return None
+        self._memo = (row.token, row.expires_at)
         return row.token
 
     async def _refresh(self, *, force: bool, stale: str | None) -> str:
@@ -132,7 +139,8 @@ class WeChatApiClient:
             expires = utcnow() + timedelta(seconds=int(data.get("expires_in", 7200)))
             await session.merge(AccessToken(appid=self.appid, token=data["access_token"],
                                             expires_at=expires))
-            return str(data["access_token"])
+        self._memo = (str(data["access_token"]), expires)
+        return str(data["access_token"])
 
     async def _post(self, endpoint: str, data: dict[str, Any], token: str) -> dict[str, Any]:
         return await self._in_thread(
