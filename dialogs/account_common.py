@@ -46,7 +46,12 @@ def advice(ctx: StepContext, entry_id: str) -> str:
 
 
 def not_registered(conv: ConvState, lead: str = "", tail: str = "") -> Step:
-    """No account yet: say so and let a single digit start the registration."""
+    """No account yet: say so and let a single digit start the registration (or carry
+    on with one put aside, so nothing typed there is lost)."""
+    if (conv.paused or {}).get("dialog") == "register":
+        conv.choices = {"kind": "resume"}
+        return Step.text(f"{lead}您的注册还没完成，填过的内容已保存。\n1 继续填写\n2 重新开始"
+                         f"{tail}")
     conv.choices = {"kind": "menu", "items": ["REGISTER"]}
     return Step.text(f"{lead}您还没有注册融信服企业账号。\n1 注册企业账号（约3分钟）\n"
                      f"回复 1 或「注册」开始。{tail}")
