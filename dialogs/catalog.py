@@ -30,6 +30,9 @@ NEXT = ("下一页", "下页", "更多")
 PREVIOUS = ("上一页", "上页")
 ASK_PRODUCTS = ("想找什么样的贷款产品？一句话告诉我：金额、期限、担保方式、产品或银行名都行，"
                 "例如「50万 信用 12个月」或「农行」；回复「全部」看全部产品。")
+PRODUCT_WORDS = ("金融产品", "产品", "贷款产品", "找产品", "查产品", "产品列表", "有什么产品",
+                 "有哪些产品", "银行产品")
+PRODUCT_PREFIXES = ("金融产品", "找产品", "搜产品", "搜索产品", "查产品")
 _AMOUNT = re.compile(r"^[0-9.一二两三四五六七八九十百千万亿]+(万|亿|元|w|千|k)$|^[0-9]{4,}$")
 _TERM = re.compile(r"(个月|月|年|期)$")
 
@@ -119,6 +122,13 @@ class Products(Dialog):
         return ASK_PRODUCTS
 
     async def _search(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        for prefix in PRODUCT_PREFIXES:  # 金融产品 农行, typed while the dialog is open
+            if text.startswith(prefix):
+                text = text[len(prefix):].strip()
+                break
+        if not text or text in PRODUCT_WORDS:
+            conv.state = "ask"
+            return Step.text(ASK_PRODUCTS)
         try:
             query = ProductQuery() if text in ALL_WORDS else parse_product_query(text)
         except Invalid as bad:
@@ -287,9 +297,7 @@ def _pick_zone(zones: list[list[str]], word: str) -> tuple[str, str] | None:
 
 
 INTENTS = [
-    Intent("PRODUCTS", ("金融产品", "产品", "贷款产品", "找产品", "查产品", "产品列表",
-                        "有什么产品", "有哪些产品", "银行产品"), dialog=PRODUCTS,
-           prefixes=("金融产品", "找产品", "搜产品", "搜索产品")),
+    Intent("PRODUCTS", PRODUCT_WORDS, dialog=PRODUCTS, prefixes=PRODUCT_PREFIXES),
     Intent("POLICIES", ("政策专区", "政策", "申请政策", "政策资讯", "优惠政策", "扶持政策",
                         "专区"), dialog=POLICIES, prefixes=("政策专区", "政策")),
 ]

@@ -78,8 +78,13 @@ class DemandList(Dialog):
                 conv.state = "list"
                 conv.scratch.update(tab=word, page=1)
                 return Step.text(await self._list(ctx, conv))
-            if DEMAND_NO.fullmatch(word):
-                return await self._open(ctx, conv, word.upper())
+            found = DEMAND_NO.search(word)
+            if found:  # 查进度 RZ… typed while the list is open
+                return await self._open(ctx, conv, found.group(0).upper())
+            if word in LIST_WORDS:
+                conv.state = "list"
+                conv.scratch.update(tab="全部", page=1)
+                return Step.text(await self._list(ctx, conv))
             if conv.state == "detail":
                 return await self._at_detail(ctx, conv, word)
             if conv.state == "confirm":
@@ -264,10 +269,11 @@ def _tab_intent(key: str, tab: str, *words: str) -> Intent:
     return Intent(key, (tab, *words), respond=respond)
 
 
+LIST_WORDS = ("我的需求", "查进度", "进度", "我的融资需求", "需求列表", "查看进度", "审批进度",
+              "查询进度", "我的申请", "需求进度", "查看需求")
 INTENTS = [
-    Intent("DEMAND_LIST", ("我的需求", "查进度", "进度", "我的融资需求", "需求列表", "查看进度",
-                           "审批进度", "查询进度", "我的申请", "需求进度", "查看需求"),
-           dialog=NAME, prefixes=("查进度", "我的需求", "查询单据", "RZ")),
+    Intent("DEMAND_LIST", LIST_WORDS, dialog=NAME,
+           prefixes=("查进度", "我的需求", "查询单据", "RZ")),
     _tab_intent("DEMAND_PENDING", "待关注", "待关注的需求"),
     _tab_intent("DEMAND_CREDIT", "待授信", "待授信的需求"),
     _tab_intent("DEMAND_LOAN", "待放款", "待放款的需求"),

@@ -62,6 +62,7 @@ class FakePlatform:
         self.down = False
         self.failures: list[int] = []  # statuses for the next calls, one each
         self.delay = 0.0
+        self.raw: tuple[int, str] | None = None  # answer this body to everything
         self.calls: list[tuple[str, str, str | None]] = []  # method, path, Idempotency-Key
         self.port = free_port()
         self._runner: web.AppRunner | None = None
@@ -131,6 +132,8 @@ class FakePlatform:
             await asyncio.sleep(self.delay)
         if self.down:
             return _error(503, "unavailable", "维护中")
+        if self.raw is not None:
+            return web.Response(status=self.raw[0], text=self.raw[1])
         if self.failures:
             return _error(self.failures.pop(0), "unavailable", "暂时不可用")
         if request.headers.get("Authorization") != f"Bearer {self.secret}":
