@@ -40,7 +40,7 @@ class Router:
                 return answered
         command = commands.parse(text)
         if conv.dialog and self._idle(ctx, conv) and command is None \
-                and self.registry.match(text) is None:
+                and self.registry.match(text) is None and self._resumable(conv):
             return self._offer_resume(ctx, conv)
         if command is not None:
             return await self._command(ctx, conv, command, text)
@@ -135,7 +135,7 @@ class Router:
     async def _resume(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
         if conv.paused:
             snap, conv.paused = conv.paused, None
-            if conv.dialog:
+            if conv.dialog and self._resumable(conv):
                 conv.paused = conv.snapshot(ctx.now)
             conv.restore(snap)
         dialog = self.registry.dialog(conv.dialog or "")
@@ -245,7 +245,15 @@ class Router:
         return [Text(f"欢迎回来！上次的「{title}」还没完成{done}，已为您保存7天。\n"
                      "1 继续填写\n2 重新开始\n也可以直接告诉我您要办的事。")]
 
+    def _resumable(self, conv: ConvState) -> bool:
+        """False for browsing (lists, searches): nothing typed there to keep, and putting
+        it aside would push out a form that was put aside before."""
+        return bool(getattr(self.registry.dialog(conv.dialog or ""), "resumable", True))
+
     def _pause(self, ctx: StepContext, conv: ConvState) -> str:
+        if not self._resumable(conv):
+            conv.clear_dialog()
+            return ""
         title = self._title(conv.dialog)
         conv.paused = conv.snapshot(ctx.now)
         conv.clear_dialog()

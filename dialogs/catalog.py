@@ -89,6 +89,7 @@ def product_detail(p: Product, zone_names: dict[str, str]) -> str:
 class Products(Dialog):
     name = PRODUCTS
     title = "金融产品"
+    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
         conv.clear_dialog()
@@ -223,6 +224,7 @@ def pack(texts: list[str], limit: int = MAX_BYTES) -> list[str]:
 class Policies(Dialog):
     name = POLICIES
     title = "政策专区"
+    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
         conv.clear_dialog()

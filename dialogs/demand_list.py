@@ -44,6 +44,7 @@ FINISHED = ("已放款", "已退回", "已撤回")
 class DemandList(Dialog):
     name = NAME
     title = "我的需求"
+    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
         try:

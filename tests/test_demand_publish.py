@@ -156,6 +156,19 @@ async def test_edit_cancel_and_nothing_lost_on_a_question(env: DemandEnv) -> Non
     assert "（1/6）请选择专区" in await env.h.say("发布需求")
 
 
+async def test_browsing_in_between_never_pushes_out_a_form(env: DemandEnv) -> None:
+    await env.seed()
+    await env.h.walk(*WALK_DIRECTED[:4])
+    aside = await env.h.say("金融产品")
+    assert "「发布融资需求」已为您保存" in aside
+    assert "已为您保存" not in await env.h.say("我的需求")  # a list is closed, not kept
+    assert "已为您保存" not in await env.h.say("政策专区")
+    back = await env.h.say("继续填写")
+    assert "继续「发布融资需求」" in back and "请选择贷款种类" in back
+    summary = (await env.h.walk(*WALK_DIRECTED[4:]))[-1]
+    assert "申请额度：200,000.00元" in summary and "贷款期限：12个月" in summary
+
+
 async def test_platform_down_keeps_everything_and_retry_submits(
         make_harness: MakeHarness, db: tuple[str, str | None], tmp_path: object) -> None:
     async with running_fake_platform(db[0], db[1], str(tmp_path)) as fake:
