@@ -107,7 +107,6 @@ def sms_field(purpose: str, *, when: Callable[[Mapping[str, Any]], bool] | None 
                       .replace("请先获取验证码", "请回复「重发」获取验证码"))
 
     return Field("sms", "短信验证码",
-                 lambda v: f"请输入发到{mask_phone(v.get('phone', ''))}的6位短信验证码"
-                           "（没收到可回复「重发」）：",
+                 "请输入短信里的6位验证码（没收到可回复「重发」）：",
                  parse=parse, on_enter=enter, requires=("phone",), in_summary=False,
                  when=when, aliases=("验证码",))

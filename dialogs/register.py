@@ -22,7 +22,7 @@ from dialogs.account_common import (
     sms_field,
 )
 from dialogs.base import Dialog, Step, StepContext
-from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
+from dialogs.form import Done, Field, FormDialog, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
 
@@ -32,7 +32,7 @@ AGREEMENT = (
     "· 账号与本微信绑定，请勿转借他人，账号下的操作由本企业负责；\n"
     "· 平台加密保存您的信息，只用于身份核验、信用服务和融资对接；\n"
     "· 完整协议可在平台网页端注册页查看。\n"
-    "您同意《注册服务协议》吗？"
+    "您同意《注册服务协议》吗？\n1 同意\n2 不同意"
 )
 
 
@@ -49,9 +49,14 @@ async def _uscc(text: str, ctx: StepContext, values: Values) -> str:
 
 
 def _agree(text: str, ctx: StepContext, values: Values) -> bool:
-    if text != "yes":
+    # Words, not a numbered choice: "我不同意" contains both labels, so 不 decides first.
+    word = validators.normalize(text).rstrip("。.!！")
+    if "不同意" in word or word.lower() in ("2", "否", "不", "不要", "no", "n"):
         raise validators.Invalid("需要同意《注册服务协议》才能注册。如不想注册，回复「取消」即可。")
-    return True
+    if "同意" in word or word.lower() in ("1", "是", "是的", "好", "好的", "可以", "确认", "yes",
+                                          "y", "ok"):
+        return True
+    raise validators.Invalid("请回复 1 同意，或回复 2 不同意。")
 
 
 FIELDS = (
@@ -70,9 +75,7 @@ FIELDS = (
           parse=_uscc, aliases=("信用代码", "代码")),
     sms_field("register"),
     Field("agree", "注册服务协议", AGREEMENT, parse=_agree, in_summary=False,
-          display=lambda value: "同意",
-          choices=(Choice("同意", "yes", ("是", "好", "好的", "可以", "确认")),
-                   Choice("不同意", "no", ("否", "不")))),
+          display=lambda value: "同意", aliases=("协议",)),
 )
 
 

@@ -178,7 +178,8 @@ async def test_disagreeing_and_taken_phone_and_uscc(harness: Harness) -> None:
     assert "已经在融信服注册过" in uscc and "0871-64980508" in uscc
     await h.say("91530602MA6KU9G1H9", other)
     await h.say(await last_code(h, MA["phone"]), other)
-    refused = await h.say("不同意", other)
+    assert "请回复 1 同意" in await h.say("看不懂", other)
+    refused = await h.say("我不同意", other)
     assert "需要同意《注册服务协议》才能注册" in refused and "1 同意" in refused
 
 
