@@ -11,6 +11,8 @@ reopen the same forms prefilled; 添加企业 uses the enterprise form empty.
 
 from __future__ import annotations
 
+import re
+
 from adapters.platform_port import (
     AuthorisationInput,
     EnterpriseInput,
@@ -158,8 +160,7 @@ async def _person_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     if result.unavailable:
         return Reopen(VERIFY_DOWN)
     if not result.ok:
-        return Reopen(f"{PERSON_MISMATCH}\n{advice(ctx, 'q2_personal_mismatch')}\n"
-                      "请核对后修改：")
+        return Reopen(f"{PERSON_MISMATCH}\n{advice(ctx, 'q2_personal_mismatch')}")
     cert = PersonCert(name=values["name"], cert_type=values["cert_type"],
                       cert_number=values["cert_number"], phone=values["phone"],
                       certified_at=ctx.now)
@@ -228,8 +229,7 @@ async def _enterprise_confirm(ctx: StepContext, values: Values) -> Done | Reopen
     if result.unavailable:
         return Reopen(VERIFY_DOWN)
     if not result.ok:
-        return Reopen(f"{ENTERPRISE_MISMATCH}\n{advice(ctx, 'q3_enterprise_mismatch')}\n"
-                      "请核对后修改：")
+        return Reopen(f"{ENTERPRISE_MISMATCH}\n{advice(ctx, 'q3_enterprise_mismatch')}")
     data = EnterpriseInput(name=values["company"], uscc=values["uscc"],
                            legal_rep=values["legal_rep"], legal_rep_id=values["legal_rep_id"])
     try:
@@ -309,9 +309,17 @@ async def _sign_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
                 "回复「发布融资需求」即可申请融资。")
 
 
+# "水费户号是12345" / "户号：12345": the label typed in front of the number is dropped.
+_LABEL = re.compile(r"^(?:水费|电费|燃气费?|水|电|气)?(?:户号|账号|号码)(?:是|为)?[:：]?\s*")
+
+
+def _utility_account(text: str, ctx: StepContext, values: Values) -> str | None:
+    stripped = _LABEL.sub("", text.strip())
+    return validators.optional_account(stripped or text)
+
+
 def _account_field(key: str, label: str) -> Field:
-    return Field(key, label, f"请输入{label}，没有请回复「无」：",
-                 parse=lambda text, ctx, values: validators.optional_account(text),
+    return Field(key, label, f"请输入{label}，没有请回复「无」：", parse=_utility_account,
                  display=mask_account, aliases=(label[:2],))
 
 

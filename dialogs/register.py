@@ -100,14 +100,14 @@ async def _confirm(ctx: StepContext, values: Values) -> Done | Reopen:
         return Reopen(VERIFY_DOWN)
     if not person.ok:
         return Reopen(f"{PERSON_MISMATCH}手机号须是法定代表人本人实名登记的号码。\n"
-                      f"{advice(ctx, 'q2_personal_mismatch')}\n请核对后修改：")
+                      f"{advice(ctx, 'q2_personal_mismatch')}")
     company = await verify.four_factor(values["company"], values["uscc"],
                                        values["legal_name"], values["legal_id"])
     if company.unavailable:
         return Reopen(VERIFY_DOWN)
     if not company.ok:
         return Reopen(f"{ENTERPRISE_MISMATCH}注册人须是这家企业的法定代表人。\n"
-                      f"{advice(ctx, 'q3_enterprise_mismatch')}\n请核对后修改：")
+                      f"{advice(ctx, 'q3_enterprise_mismatch')}")
     data = RegisterInput(phone=values["phone"], legal_name=values["legal_name"],
                          legal_id=values["legal_id"], company=values["company"],
                          uscc=values["uscc"])

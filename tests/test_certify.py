@@ -34,8 +34,9 @@ async def test_three_steps_after_registration(harness: Harness) -> None:
     assert "认证授权 3/3 · 签署授权书" in third and "《信用信息查询授权书》" in third
     assert "水、电、气" in third and "请输入水费户号，没有请回复「无」" in third
     bad = await h.say("水费#12")
+    assert "②" not in bad
     assert "户号只能有数字、字母或“-”" in bad and "请输入水费户号" in bad
-    await h.walk("无", "5300012345678")
+    await h.walk("无", "电费户号：5300012345678")  # the label in front is dropped
     summary = await h.say("没有")
     assert "①水费户号：无" in summary and "②电费户号：*********5678" in summary
     assert "签署人：周露" in summary and "回复「签署」" in summary
