@@ -37,6 +37,8 @@ RESEND_AFTER = timedelta(seconds=60)
 DAILY_CAP = 10
 # Codes are kept a little over a day: the daily cap needs them, nothing else does.
 KEEP_CODES = timedelta(days=2)
+# What the local (dev) gateway recorded is kept a week for the simulator and the CLI.
+KEEP_MESSAGES = timedelta(days=7)
 HTTP_TIMEOUT = 5.0
 # The daily cap counts Beijing calendar days (China has no daylight saving time).
 BEIJING = timezone(timedelta(hours=8))
@@ -107,6 +109,8 @@ class LocalGateway:
 
     async def deliver(self, session: AsyncSession, phone: str, text: str,
                       now: datetime) -> None:
+        await session.execute(delete(SmsMessageRow).where(
+            SmsMessageRow.created_at < now - KEEP_MESSAGES))
         session.add(SmsMessageRow(phone_enc=self.cipher.encrypt(phone),
                                   phone_hash=self.cipher.lookup_hash(phone),
                                   text=text, created_at=now))
@@ -162,8 +166,8 @@ class SmsService:
                 refusal = await self._limits(session, phone_hash, now)
                 if refusal is not None:
                     return refusal
+                # Housekeeping on the way: old codes only ever served the daily cap.
                 await session.execute(delete(SmsCodeRow).where(
-                    SmsCodeRow.phone_hash == phone_hash,
                     SmsCodeRow.created_at < now - KEEP_CODES))
                 row = SmsCodeRow(phone_hash=phone_hash, purpose=purpose,
                                  code_hash=self.cipher.secret_hash(code, salt), salt=salt,

@@ -1,9 +1,10 @@
-"""Three- and four-factor checks: the local registry (default and a configured file) and
-the HTTP verifier (answers, refusals, timeouts). No database needed."""
+"""Three- and four-factor checks: the local registry (default and a configured file), the
+HTTP verifier (answers, refusals, timeouts) and a slow check inside a dialog."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from aiohttp import web
 from adapters.verify import HttpVerifier, LocalVerifier, build_verifier
 from bot.settings import load_settings
 from tests.accounts_support import LI, LI_SECOND, MA, MENGZI, WANG_PHONE, YANG, ZHOU
-from tests.support import free_port
+from tests.factories import seed_enterprise
+from tests.support import Harness, eventually, free_port
 
 
 @pytest.fixture
@@ -139,3 +141,24 @@ async def test_http_verifier_refusals(answer: Any, status: int, delay: float,
 async def test_http_verifier_unreachable() -> None:
     verifier = HttpVerifier(f"http://127.0.0.1:{free_port()}/", timeout=0.5)
     assert (await verifier.four_factor("a", "b", "c", "d")).unavailable
+
+
+async def test_slow_check_answers_at_once_and_delivers_later(
+        make_harness: Callable[..., Awaitable[Harness]]) -> None:
+    """A verification slower than WeChat's window: the owner gets 正在核验 at once and the
+    result as a customer-service message (the engine's budget, our hint)."""
+    runner, url, seen = await _server({"ok": True}, delay=3.0)
+    try:
+        h = await make_harness(verify="http", verify_url=url, verify_timeout=5,
+                               reply_budget=1.0)
+        await seed_enterprise(h.runtime, h.openid, person_cert=False, certified=False,
+                              authorised=False)
+        await h.say("你好")  # warm connections: only the check may be slow here
+        assert "认证授权 1/3" in await h.say("认证")
+        assert "正在核验" in await h.say("确认")
+        sent = await eventually(lambda: h.fake.sent(kind="custom", touser=h.openid), within=8)
+        content = sent[0].payload["text"]["content"]
+        assert "个人认证通过（1/3）" in content and "认证授权 2/3" in content
+        assert seen[0][0] == "/verify/three-factor"
+    finally:
+        await runner.cleanup()
