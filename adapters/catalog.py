@@ -29,6 +29,17 @@ BANK_NICKNAMES = {
     "农商行": "农村商业银行", "担保公司": "融资担保", "小贷": "小额贷款",
 }
 _SPLIT = re.compile(r"[\s,，、;；/]+")
+_HAN = "\u4e00-\u9fff"
+_GAP = re.compile(f"(?<=[{_HAN}，。；：、）])\\s+(?=[{_HAN}（])")
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "(": "（", ")": "）"})
+_HALF_BY_HAN = re.compile(f"(?<=[{_HAN}])[,;:()]|[,;:()](?=[{_HAN}])")
+
+
+def tidy(text: str) -> str:
+    """Chinese punctuation back after the loader's NFKC, and no line-fold spaces
+    between Chinese characters (YAML folds long lines with a space)."""
+    text = _HALF_BY_HAN.sub(lambda m: m.group(0).translate(_FULL_WIDTH), text)
+    return _GAP.sub("", text)
 
 
 def build_catalog(settings: Any) -> Catalog:
@@ -83,8 +94,8 @@ class LocalCatalog:
 
     async def policies(self, zone: str | None = None) -> tuple[Policy, ...]:
         chosen = self.data.policies_for(zone) if zone else self.data.policies
-        return tuple(Policy(p.id, p.zone, p.title, p.summary, p.how_to_apply, p.department,
-                            p.phone) for p in chosen)
+        return tuple(Policy(p.id, p.zone, tidy(p.title), tidy(p.summary), tidy(p.how_to_apply),
+                            tidy(p.department), p.phone) for p in chosen)
 
 
 def expand_words(text: str) -> list[list[str]]:
@@ -116,11 +127,11 @@ def _score(words: list[list[str]], product: local_data.Product,
 
 
 def _institution(i: local_data.Institution) -> Institution:
-    return Institution(i.id, i.name, i.kind, i.contact_department, i.phone)
+    return Institution(i.id, tidy(i.name), i.kind, i.contact_department, i.phone)
 
 
 def _product(p: local_data.Product, institution: local_data.Institution) -> Product:
-    return Product(id=p.id, name=p.name, institution=institution.name,
+    return Product(id=p.id, name=tidy(p.name), institution=tidy(institution.name),
                    min_amount=p.min_amount, max_amount=p.max_amount, term_min=p.term_min,
                    term_max=p.term_max, guarantees=p.guarantees, rate_min=p.rate_min,
-                   rate_max=p.rate_max, zones=p.zones, description=p.description)
+                   rate_max=p.rate_max, zones=p.zones, description=tidy(p.description))

@@ -2,11 +2,13 @@
 against the fake platform, each on SQLite and PostgreSQL, and helpers to seed
 enterprises and move demands as an institution would.
 
-Import the fixture into a test module with `from tests.demand_support import env_fixture`.
+Import the fixtures into a test module (`from tests.demand_support import env_fixture`):
+`env` runs a test in both modes, `local_env` and `http_env` in one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
@@ -88,15 +90,36 @@ class DemandEnv:
         return found.group(0)
 
 
-@pytest.fixture(name="env", params=["local", "http"])
-async def env_fixture(request: pytest.FixtureRequest, make_harness: MakeHarness,
-              db: tuple[str, str | None], tmp_path: Any) -> AsyncIterator[DemandEnv]:
-    if request.param == "local":
+@contextlib.asynccontextmanager
+async def demand_env(mode: str, make_harness: MakeHarness, db: tuple[str, str | None],
+                     tmp: str) -> AsyncIterator[DemandEnv]:
+    if mode == "local":
         yield DemandEnv(await make_harness(rate_limit_per_minute=1000), "local", None)
         return
-    async with running_fake_platform(db[0], db[1], str(tmp_path)) as fake:
+    async with running_fake_platform(db[0], db[1], tmp) as fake:
         h = await make_harness(rate_limit_per_minute=1000, platform="http",
                                platform_url=fake.url, platform_secret="s")
         fake.events_url = f"{h.base}/platform/events"
         fake.local.clock = h.clock  # one clock, so elapsed times can be moved on
         yield DemandEnv(h, "http", fake)
+
+
+@pytest.fixture(name="env", params=["local", "http"])
+async def env_fixture(request: pytest.FixtureRequest, make_harness: MakeHarness,
+                      db: tuple[str, str | None], tmp_path: Any) -> AsyncIterator[DemandEnv]:
+    async with demand_env(request.param, make_harness, db, str(tmp_path)) as env:
+        yield env
+
+
+@pytest.fixture(name="local_env")
+async def local_env_fixture(make_harness: MakeHarness, db: tuple[str, str | None],
+                            tmp_path: Any) -> AsyncIterator[DemandEnv]:
+    async with demand_env("local", make_harness, db, str(tmp_path)) as env:
+        yield env
+
+
+@pytest.fixture(name="http_env")
+async def http_env_fixture(make_harness: MakeHarness, db: tuple[str, str | None],
+                           tmp_path: Any) -> AsyncIterator[DemandEnv]:
+    async with demand_env("http", make_harness, db, str(tmp_path)) as env:
+        yield env

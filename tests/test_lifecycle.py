@@ -25,6 +25,8 @@ from tests.demand_support import (  # noqa: F401  (env_fixture provides `env`)
     WALK_OPEN,
     DemandEnv,
     env_fixture,
+    http_env_fixture,
+    local_env_fixture,
 )
 
 BANK = Actor(INSTITUTION, "icbc_yn", "中国工商银行云南省分行", serves_region=True)
@@ -132,10 +134,9 @@ async def test_reject_pushes_the_reason_and_open_demands_follow_by_region(
     assert payload["amount"] == "50万元"
 
 
-async def test_http_mode_announces_pushes_to_the_bot(env: DemandEnv) -> None:
+async def test_http_mode_announces_pushes_to_the_bot(http_env: DemandEnv) -> None:
     """In http mode the platform calls POST /platform/events; the bot queues the push."""
-    if env.mode != "http":
-        pytest.skip("the callback belongs to http mode")
+    env = http_env
     from sqlalchemy import select
 
     from adapters.outbox import OutboxRow
@@ -150,10 +151,9 @@ async def test_http_mode_announces_pushes_to_the_bot(env: DemandEnv) -> None:
     assert no in rows[0].payload
 
 
-async def test_cli_advance_list_and_show(env: DemandEnv, capsys: pytest.CaptureFixture[str]
-                                         ) -> None:
-    if env.mode != "local":
-        pytest.skip("the CLI moves demands of the local platform")
+async def test_cli_advance_list_and_show(local_env: DemandEnv,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    env = local_env
     await env.seed()
     other = await env.seed("o_qujing", person={"name": "李建华", "id": "530102197503140317",
                                                "phone": "13888260417"}, enterprise=QUJING)

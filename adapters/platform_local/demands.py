@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.catalog import tidy
 from adapters.local_data import Institution as CatalogInstitution
 from adapters.outbox import OutboxItem, enqueue
 from adapters.platform_local.base import LocalBase
+from adapters.platform_local.demand_rules import amount_text, validate_demand
 from adapters.platform_local.models import (
     AccountRow,
     DemandRecordRow,
@@ -53,8 +55,6 @@ from state_machines.demand import (
 
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
 NO_PREFIX = "RZ"
-MAX_PURPOSE = 500
-MAX_INSTITUTIONS = 3
 _SAVE_TRIES = 5  # a 单据号 taken by a concurrent submit is retried with the next one
 
 
@@ -90,7 +90,7 @@ class DemandsMixin(LocalBase):
                 return await self._load(session, done)  # a retried request: same answer
             account, enterprise, membership = await self._member(session, openid,
                                                                  enterprise_id)
-            chosen = self._validate(data, enterprise.region)
+            chosen = validate_demand(self.catalog, data, enterprise.region)
             if submit:
                 await self._require_certified(session, account, membership)
             if draft_no:
@@ -172,19 +172,19 @@ class DemandsMixin(LocalBase):
             enterprise = await session.get(EnterpriseRow, row.enterprise_id)
             assert enterprise is not None
             serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
-            actor = Actor(INSTITUTION, institution.id, institution.name,
+            actor = Actor(INSTITUTION, institution.id, tidy(institution.name),
                           serves_region=institution.id in serving)
             case = self._case(row)
             outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
                                      reason=move.comment)
             who = _Who(move.handler.strip() or institution.contact_department,
-                       institution.name, "金融机构", institution.phone)
+                       tidy(institution.name), "金融机构", institution.phone)
             handler = "" if outcome.to_status in ("已放款", "已退回") else \
-                f"{who.handler}（{institution.name}）"
+                f"{who.handler}（{tidy(institution.name)}）"
             await self._apply(session, row, case, outcome, who, now, handler=handler,
                               comment=move.comment)
             if outcome.rule.push:
-                await self._queue_push(session, row, outcome, institution.name, now)
+                await self._queue_push(session, row, outcome, tidy(institution.name), now)
             return await self._load(session, row)
 
     def find_institution(self, text: str) -> CatalogInstitution:
@@ -305,54 +305,13 @@ class DemandsMixin(LocalBase):
         holder = ""
         if row.taken_by:
             try:
-                holder = self.catalog.institution(row.taken_by).name
+                holder = tidy(self.catalog.institution(row.taken_by).name)
             except KeyError:
                 holder = row.taken_by
         return DemandCase(state=row.status, directed=row.directed,
                           chosen=tuple(json.loads(row.institutions or "[]")),
                           taken_by=row.taken_by, taken_by_name=holder,
                           granted=_dec(row.granted_amount))
-
-    # --- rules the platform keeps even if a client skips them -----------------------------
-    def _validate(self, data: DemandInput, region: str) -> list[CatalogInstitution]:
-        try:
-            zone = self.catalog.zone(data.zone)
-        except KeyError:
-            raise PlatformError("请选择一个专区。", "invalid_zone") from None
-        if data.amount <= 0:
-            raise PlatformError("申请额度要大于0。", "invalid_amount")
-        if data.amount > zone.max_amount:
-            raise PlatformError(f"{zone.name}专区单笔最高可申请{amount_text(zone.max_amount)}。",
-                                "invalid_amount")
-        if data.term_months is not None and not 1 <= data.term_months <= 360:
-            raise PlatformError("贷款期限应为1到360个月。", "invalid_term")
-        try:
-            self.catalog.loan_kind(data.loan_kind)
-        except KeyError:
-            raise PlatformError("请选择贷款种类。", "invalid_loan_kind") from None
-        purpose = data.purpose.strip()
-        if not purpose or len(purpose) > MAX_PURPOSE:
-            raise PlatformError(f"贷款用途请写1到{MAX_PURPOSE}个字。", "invalid_purpose")
-        if not data.directed:
-            return []
-        return self._chosen(data.institutions, region)
-
-    def _chosen(self, ids: Sequence[str], region: str) -> list[CatalogInstitution]:
-        if not 1 <= len(ids) <= MAX_INSTITUTIONS or len(set(ids)) != len(ids):
-            raise PlatformError(f"定向需求请选择1到{MAX_INSTITUTIONS}家不同的金融机构。",
-                                "invalid_institutions")
-        serving = {i.id: i for i in self.catalog.institutions_serving(region)}
-        chosen = []
-        for inst_id in ids:
-            if inst_id not in serving:
-                try:
-                    name = self.catalog.institution(inst_id).name
-                except KeyError:
-                    name = inst_id
-                raise PlatformError(f"{name}不服务您企业所在的{region}，请重新选择。",
-                                    "invalid_institutions")
-            chosen.append(serving[inst_id])
-        return chosen
 
     async def _require_certified(self, session: AsyncSession, account: AccountRow,
                                  membership: MembershipRow) -> None:
@@ -371,27 +330,13 @@ class DemandsMixin(LocalBase):
     def _audience(self, chosen: Sequence[CatalogInstitution], region: str) -> str:
         if not chosen:
             return f"{region}的入驻金融机构"
-        names = "、".join(i.name for i in chosen)
-        return names if len(names) <= 60 else f"{chosen[0].name}等{len(chosen)}家"
+        names = "、".join(tidy(i.name) for i in chosen)
+        return names if len(names) <= 60 else f"{tidy(chosen[0].name)}等{len(chosen)}家"
 
     def _enterprise_who(self, account: AccountRow, enterprise: EnterpriseRow) -> _Who:
         phone = self.cipher.decrypt(account.phone_enc)
         masked = phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else ""
         return _Who(account.legal_name, enterprise.name, "企业", masked)
-
-
-def amount_text(value: Decimal) -> str:
-    """Short exact form for pushes: 200000 -> 20万元, 100000000 -> 1亿元, 1234.5 -> 1234.5元."""
-    value = Decimal(value)
-    for unit, name in ((Decimal(10**8), "亿"), (Decimal(10**4), "万")):
-        if value >= unit and (value / unit) == (value / unit).quantize(Decimal("0.01")):
-            return f"{_plain(value / unit)}{name}元"
-    return f"{_plain(value)}元"
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _dec(value: Decimal | None) -> Decimal | None:
