@@ -68,20 +68,28 @@ def describe(query: ProductQuery) -> str:
 
 
 def _range(low: Decimal, high: Decimal) -> str:
-    return f"{format_wan(low).removesuffix('元')}–{format_wan(high)}"
+    """10万–300万元; 5000元–5万元 when the units differ."""
+    low_text, high_text = format_wan(low), format_wan(high)
+    if low_text[-2:] == high_text[-2:]:
+        low_text = low_text.removesuffix("元")
+    return f"{low_text}–{high_text}"
+
+
+def _rate(p: Product) -> str:
+    return f"{p.rate_min}%" if p.rate_min == p.rate_max else f"{p.rate_min}%–{p.rate_max}%"
 
 
 def product_line(i: int, p: Product) -> str:
     return (f"{i} {p.name}·{p.institution}\n"
             f"   {_range(p.min_amount, p.max_amount)}｜{p.term_min}–{p.term_max}个月｜"
-            f"{'/'.join(p.guarantees)}｜年利率{p.rate_min}%–{p.rate_max}%")
+            f"{'/'.join(p.guarantees)}｜年利率{_rate(p)}")
 
 
 def product_detail(p: Product, zone_names: dict[str, str]) -> str:
     zones = "、".join(zone_names.get(z, z) for z in p.zones)
     return (f"{p.name}（{p.institution}）\n{p.description}\n"
             f"额度：{_range(p.min_amount, p.max_amount)}\n期限：{p.term_min}–{p.term_max}个月\n"
-            f"担保方式：{'、'.join(p.guarantees)}\n年利率：{p.rate_min}%–{p.rate_max}%\n"
+            f"担保方式：{'、'.join(p.guarantees)}\n年利率：{_rate(p)}\n"
             f"所属专区：{zones}\n"
             f"想申请？回复「发布需求」，选定向需求并指定{p.institution}即可。")
 
@@ -119,7 +127,8 @@ class Products(Dialog):
 
     async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
         if conv.state == "results":
-            return "回复序号看详情，「下一页」看更多，或发新的条件重新找。"
+            more = "，「下一页」看更多" if conv.scratch.get("has_next") else ""
+            return f"回复序号看详情{more}，或发新的条件重新找。"
         return ASK_PRODUCTS
 
     async def _search(self, ctx: StepContext, conv: ConvState, text: str) -> Step:

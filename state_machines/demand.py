@@ -167,7 +167,7 @@ def _check(rule: MoveRule, case: DemandCase, actor: Actor, amount: Decimal | Non
         raise IllegalMove(f"{rule.verb}金额要大于0", "amount_required")
     if rule.action == "disburse" and amount is not None and case.granted is not None \
             and amount > case.granted:
-        raise IllegalMove(f"放款金额{_plain(amount)}元超过授信金额{_plain(case.granted)}元",
+        raise IllegalMove(f"放款金额{amount_text(amount)}超过授信金额{amount_text(case.granted)}",
                           "amount_too_high")
     if rule.needs_reason and not reason:
         raise IllegalMove(f"{rule.verb}需要填写原因", "reason_required")
@@ -187,6 +187,15 @@ def _check_institution(rule: MoveRule, case: DemandCase, actor: Actor) -> None:
                               "not_chosen")
     elif not actor.serves_region:
         raise IllegalMove(f"{name}不服务该企业所在区域，不能{rule.verb}", "outside_region")
+
+
+def amount_text(value: Decimal) -> str:
+    """Short exact form: 200000 -> 20万元, 100000000 -> 1亿元, 1234.5 -> 1234.5元."""
+    value = Decimal(value)
+    for unit, name in ((Decimal(10**8), "亿"), (Decimal(10**4), "万")):
+        if value >= unit and (value / unit) == (value / unit).quantize(Decimal("0.01")):
+            return f"{_plain(value / unit)}{name}元"
+    return f"{_plain(value)}元"
 
 
 def _plain(value: Decimal) -> str:

@@ -5,12 +5,12 @@ a directed demand 1–3 distinct institutions that serve the enterprise's region
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from adapters.catalog import tidy
 from adapters.local_data import CatalogData
 from adapters.local_data import Institution as CatalogInstitution
 from adapters.platform_port import DemandInput, PlatformError
+from state_machines.demand import amount_text
 
 MAX_PURPOSE = 500
 MAX_INSTITUTIONS = 3
@@ -60,17 +60,3 @@ def chosen_institutions(catalog: CatalogData, ids: Sequence[str],
                                 "invalid_institutions")
         chosen.append(serving[inst_id])
     return chosen
-
-
-def amount_text(value: Decimal) -> str:
-    """Short exact form for pushes: 200000 -> 20万元, 100000000 -> 1亿元, 1234.5 -> 1234.5元."""
-    value = Decimal(value)
-    for unit, name in ((Decimal(10**8), "亿"), (Decimal(10**4), "万")):
-        if value >= unit and (value / unit) == (value / unit).quantize(Decimal("0.01")):
-            return f"{_plain(value / unit)}{name}元"
-    return f"{_plain(value)}元"
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

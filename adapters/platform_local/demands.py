@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.catalog import tidy
+from adapters.catalog import expand_words, tidy
 from adapters.local_data import Institution as CatalogInstitution
 from adapters.outbox import OutboxItem, enqueue
 from adapters.platform_local.base import LocalBase
-from adapters.platform_local.demand_rules import amount_text, validate_demand
+from adapters.platform_local.demand_rules import validate_demand
 from adapters.platform_local.models import (
     AccountRow,
     DemandRecordRow,
@@ -51,6 +51,7 @@ from state_machines.demand import (
     Actor,
     DemandCase,
     Outcome,
+    amount_text,
 )
 
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
@@ -172,19 +173,20 @@ class DemandsMixin(LocalBase):
             enterprise = await session.get(EnterpriseRow, row.enterprise_id)
             assert enterprise is not None
             serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
-            actor = Actor(INSTITUTION, institution.id, tidy(institution.name),
+            name = tidy(institution.name)
+            actor = Actor(INSTITUTION, institution.id, name,
                           serves_region=institution.id in serving)
             case = self._case(row)
             outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
                                      reason=move.comment)
-            who = _Who(move.handler.strip() or institution.contact_department,
-                       tidy(institution.name), "金融机构", institution.phone)
+            who = _Who(move.handler.strip() or await self._last_handler(session, row, name)
+                       or institution.contact_department, name, "金融机构", institution.phone)
             handler = "" if outcome.to_status in ("已放款", "已退回") else \
-                f"{who.handler}（{tidy(institution.name)}）"
+                f"{who.handler}（{name}）"
             await self._apply(session, row, case, outcome, who, now, handler=handler,
                               comment=move.comment)
             if outcome.rule.push:
-                await self._queue_push(session, row, outcome, tidy(institution.name), now)
+                await self._queue_push(session, row, outcome, name, now)
             return await self._load(session, row)
 
     def find_institution(self, text: str) -> CatalogInstitution:
@@ -193,7 +195,9 @@ class DemandsMixin(LocalBase):
         for inst in self.catalog.institutions:
             if text in (inst.id, inst.name):
                 return inst
-        found = [i for i in self.catalog.institutions if text and text in i.name]
+        words = [w for group in expand_words(text) for w in group] or [text]
+        found = [i for i in self.catalog.institutions
+                 if text and any(w in i.name for w in words)]
         if len(found) == 1:
             return found[0]
         if found:
@@ -251,6 +255,15 @@ class DemandsMixin(LocalBase):
             OutboxItem(openid, "push", payload,
                        dedupe_key=f"{row.no}:{outcome.rule.action}:{openid}")
             for openid in openids], now)
+
+    async def _last_handler(self, session: AsyncSession, row: DemandRow,
+                            organisation: str) -> str:
+        """Who acted last for this institution: its later moves default to them."""
+        return await session.scalar(
+            select(DemandRecordRow.handler)
+            .where(DemandRecordRow.demand_id == row.id,
+                   DemandRecordRow.organisation == organisation)
+            .order_by(DemandRecordRow.id.desc()).limit(1)) or ""
 
     # --- reading -------------------------------------------------------------------------
     async def _member(self, session: AsyncSession, openid: str, enterprise_id: str
