@@ -30,7 +30,7 @@ from dialogs.demand_text import (
 from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
-from dialogs.validators import Invalid, normalize
+from dialogs.validators import Invalid, SoftInvalid, normalize
 
 NAME = "demand_publish"
 DRAFT_ARG = "draft:"
@@ -107,6 +107,10 @@ def parse_purpose(text: str, ctx: StepContext, values: dict[str, Any]) -> str:
         raise Invalid("请用几个字说明贷款用途，例如：采购原材料。")
     if len(purpose) > MAX_PURPOSE:
         raise Invalid(f"贷款用途最多{MAX_PURPOSE}字，您写了{len(purpose)}字，请精简一下。")
+    faq = ctx.ports.faq
+    if faq is not None and faq.looks_like_question(purpose):
+        # Probably a question for us, not the purpose: let the FAQ answer it first.
+        raise SoftInvalid("这句像是一个问题，不像贷款用途。", purpose, "")
     return purpose
 
 

@@ -156,6 +156,19 @@ async def test_edit_cancel_and_nothing_lost_on_a_question(env: DemandEnv) -> Non
     assert "（1/6）请选择专区" in await env.h.say("发布需求")
 
 
+async def test_questions_mid_form_are_answered_and_the_field_asked_again(
+        env: DemandEnv) -> None:
+    await env.seed()
+    await env.h.walk(*WALK_DIRECTED[:5])
+    answer = await env.h.say("定向和非定向有什么区别？")
+    assert "我们接着来" in answer and "请选择需求类型" in answer
+    await env.h.walk("1", "1 2")
+    asked = await env.h.say("怎么查审批进度")
+    assert "请简要说明贷款用途" in asked and "贷款用途：怎么查审批进度" not in asked
+    summary = await env.h.say("采购原材料")
+    assert "贷款用途：采购原材料" in summary
+
+
 async def test_browsing_in_between_never_pushes_out_a_form(env: DemandEnv) -> None:
     await env.seed()
     await env.h.walk(*WALK_DIRECTED[:4])
