@@ -28,7 +28,7 @@ from adapters.factory import build_ports
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
 from adapters.wechat_api import WeChatApiClient
-from bot import housekeeping
+from bot import housekeeping, logs, observe
 from bot.events import EventHandler
 from bot.faq_log import FaqLog
 from bot.faq_reply import FaqResponder
@@ -36,7 +36,7 @@ from bot.handler import Bot
 from bot.locks import UserLocks
 from bot.platform_events import PlatformEvents
 from bot.push_results import TemplateResults
-from bot.push_worker import PushWorker
+from bot.push_worker import PushWorker, pending_count
 from bot.router import Router
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ConversationStore
@@ -131,7 +131,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
     api = WeChatApiClient(appid=settings.wechat_appid, secret=settings.wechat_secret,
-                          api_base=settings.api_base, sessions=sessions)
+                          api_base=settings.api_base, sessions=sessions,
+                          on_error=observe.wechat_error)
     worker = PushWorker(engine, sessions, api, templates=settings.templates(),
                         max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
@@ -199,7 +200,16 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
 
     callbacks = PlatformEvents(settings.platform_secret, lambda: app[RUNTIME].sessions,
                                clock, wake=lambda: app[RUNTIME].worker.wake())
-    app.add_routes([*webhook.routes(), health_route(health),
+    async def metrics(request: web.Request) -> web.Response:
+        runtime = app.get(RUNTIME)
+
+        async def counts() -> dict[str, int]:
+            return await pending_count(runtime.sessions) if runtime else {}
+
+        body, content_type = await observe.render(counts)
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    app.add_routes([*webhook.routes(), health_route(health), web.get("/metrics", metrics),
                     web.post("/admin/faq/reload", faq_reload),
                     web.post("/platform/events", callbacks.handle)])
     if settings.dev_routes:
@@ -213,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="融信服 WeChat front door")
     parser.add_argument("--workers", type=int, default=None, help="server processes")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.setup()
     try:
         overrides = {"workers": args.workers} if args.workers else {}
         settings = load_settings(**overrides)
@@ -225,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     (settings.var_dir / "server.pid").write_text(str(os.getpid()))
     print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
           f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None)
+    if settings.workers > 1:
+        from bot.supervisor import supervise
+
+        return supervise(settings)
+    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None,
+                access_log=None)
     return 0
 
 

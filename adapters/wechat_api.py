@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,7 +59,8 @@ class _Client(WeChatClient):
 
 class WeChatApiClient:
     def __init__(self, *, appid: str, secret: str, api_base: str,
-                 sessions: async_sessionmaker[AsyncSession], timeout: float = 5.0) -> None:
+                 sessions: async_sessionmaker[AsyncSession], timeout: float = 5.0,
+                 on_error: Callable[[int | None], None] | None = None) -> None:
         self.appid = appid
         self._secret = secret
         self._base = api_base
@@ -67,6 +69,7 @@ class WeChatApiClient:
         self._local = threading.local()
         self._refresh_lock = asyncio.Lock()
         self._memo: tuple[str, datetime] | None = None
+        self._on_error = on_error
         self.token_fetches = 0
 
     # --- port ----------------------------------------------------------------------------
@@ -155,7 +158,12 @@ class WeChatApiClient:
             except requests.RequestException as exc:
                 raise WeChatApiError(None, f"network: {type(exc).__name__}") from None
 
-        return await asyncio.to_thread(run)
+        try:
+            return await asyncio.to_thread(run)
+        except WeChatApiError as exc:
+            if self._on_error is not None:
+                self._on_error(exc.errcode)
+            raise
 
     def _client(self) -> _Client:
         client = getattr(self._local, "client", None)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from adapters.ports import Ports
+from bot import observe
 from bot.faq_log import FaqLog
 from dialogs.base import ConvState, StepContext
 from dialogs.help import PHONE
@@ -31,6 +32,8 @@ class FaqResponder:
 
     async def answer(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
         result = self.matcher.ask(text) if self.matcher is not None else None
+        observe.faq("unanswered" if result is None else {
+            "answer": "answered", "suggest": "suggested"}.get(result.kind, "unanswered"))
         if result is None or result.kind == "none":
             if self.log_store is not None:
                 await self.log_store.record(text, ctx.now)

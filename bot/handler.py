@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,8 +59,7 @@ class Outcome:
 class Bot:
     def __init__(self, *, store: ConversationStore, locks: UserLocks, router: Router,
                  events: EventHandler, ports: Ports, budget: float = 4.0,
-                 rate_limit: int = 30, clock: Callable[[], datetime] = utcnow,
-                 observe: Callable[[Inbound, Outcome, float], None] | None = None) -> None:
+                 rate_limit: int = 30, clock: Callable[[], datetime] = utcnow) -> None:
         self.store = store
         self.locks = locks
         self.router = router
@@ -70,12 +68,10 @@ class Bot:
         self.budget = budget
         self.rate_limit = rate_limit
         self.clock = clock
-        self.observe = observe
         self._tasks: set[asyncio.Task[Outcome]] = set()
 
     async def handle(self, inbound: Inbound) -> Outcome:
         handoff = Handoff()
-        started = time.perf_counter()
         task = asyncio.create_task(self._process(inbound, handoff))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -87,8 +83,6 @@ class Bot:
             else:
                 handoff.detached = True
                 outcome = Outcome([Text(handoff.hint or WORKING)], detached=True)
-        if self.observe is not None:
-            self.observe(inbound, outcome, time.perf_counter() - started)
         return outcome
 
     async def drain(self, limit: float = 10.0) -> None:

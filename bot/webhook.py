@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot import observe
 from bot.handler import BUSY, Bot
 from bot.inbound import from_message
 from bot.wechat_io import Codec, Refused
@@ -43,16 +45,24 @@ class WeChatWebhook:
             msg = self.codec.decode(query, body)
         except Refused as refused:
             log.info("refused /wechat: %s", refused.reason)
+            observe.refused(refused.reason)
             return web.Response(status=refused.status, text=refused.reason)
         bot = self._bot()
         if bot is None:
             return web.Response(status=503, text="starting")
         inbound = from_message(msg)
+        started = time.perf_counter()
         try:
             outcome = await bot.handle(inbound)
             first = outcome.replies[0] if outcome.replies else None
+            label = "duplicate" if outcome.duplicate else \
+                "detached" if outcome.detached else "ok"
+            observe.message(inbound.kind, inbound.openid, label,
+                            time.perf_counter() - started, outcome.dialog, outcome.state)
         except Exception:
             log.exception("step failed for a %s message", inbound.kind)
+            observe.message(inbound.kind, inbound.openid, "error",
+                            time.perf_counter() - started, None, None)
             first = Text(BUSY)
         if first is None:
             return web.Response(text="success")

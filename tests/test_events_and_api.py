@@ -6,7 +6,7 @@ import pytest
 
 from adapters.ports import WeChatApiError
 from adapters.wechat_api import WeChatApiClient
-from bot import cli
+from bot import cli, commands
 from bot.menu import MENU, menu_keys
 from bot.models import WeChatUser
 from bot.sim import event_xml, image_xml, voice_xml
@@ -91,6 +91,8 @@ async def test_every_menu_entry_is_an_intent_and_a_typed_word(harness: Harness) 
     assert missing == []
     for _, entries in MENU:
         for key, label in entries:
+            if commands.parse(label) is not None:  # 转人工 is understood at any step
+                continue
             matched = registry.match(label)
             assert matched is not None and matched[0].key == key, label
 

@@ -1,0 +1,78 @@
+"""What operators see of each message: Prometheus metrics and one JSON log line.
+
+With several worker processes the supervisor sets PROMETHEUS_MULTIPROC_DIR, so any
+worker answering /metrics reports the sum over all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as prom_mp
+
+log = logging.getLogger("rxf.message")
+
+MESSAGES = Counter("rxf_messages_total", "WeChat deliveries handled", ["type", "outcome"])
+STEP_SECONDS = Histogram("rxf_step_seconds", "Time from request to passive reply",
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
+DUPLICATES = Counter("rxf_duplicates_total", "Retried deliveries answered from the record")
+FAQ = Counter("rxf_faq_total", "FAQ questions by result", ["result"])
+WECHAT_ERRORS = Counter("rxf_wechat_api_errors_total", "WeChat API errors", ["errcode"])
+REFUSED = Counter("rxf_refused_total", "Requests refused before any work", ["reason"])
+
+
+def openid_hash(openid: str) -> str:
+    return hashlib.sha256(openid.encode()).hexdigest()[:12]
+
+
+def message(kind: str, openid: str, outcome: str, seconds: float, dialog: str | None,
+            state: str | None) -> None:
+    MESSAGES.labels(kind, outcome).inc()
+    STEP_SECONDS.observe(seconds)
+    if outcome == "duplicate":
+        DUPLICATES.inc()
+    log.info("message", extra={"openid": openid_hash(openid), "type": kind, "outcome": outcome,
+                               "dialog": dialog, "state": state,
+                               "latency_ms": round(seconds * 1000, 1)})
+
+
+def refused(reason: str) -> None:
+    REFUSED.labels(reason.split(":")[0][:40]).inc()
+
+
+def faq(result: str) -> None:
+    FAQ.labels(result).inc()
+
+
+def wechat_error(errcode: int | None) -> None:
+    WECHAT_ERRORS.labels(str(errcode) if errcode is not None else "network").inc()
+
+
+async def render(outbox_counts: Callable[[], Awaitable[dict[str, int]]]) -> tuple[bytes, str]:
+    """The /metrics body: process (or all workers') metrics plus the outbox now."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        prom_mp.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        body = generate_latest(REGISTRY)
+    # The outbox is a fact of the database, not of a process: read it at scrape time.
+    current = CollectorRegistry()
+    gauge = Gauge("rxf_outbox_rows", "Outbox rows by status", ["status"], registry=current)
+    counts = await outbox_counts()
+    for status in ("pending", "sent", "dead", "ended"):
+        gauge.labels(status).set(counts.get(status, 0))
+    return body + generate_latest(current), CONTENT_TYPE_LATEST
