@@ -185,3 +185,21 @@ async def test_cli_advance_list_and_show(local_env: DemandEnv,
     code, out = await run("show", no)
     assert code == 0 and "授信" in out and "张三" in out
     assert await dispatch(env.h.settings, parser().parse_args(["outbox"])) is None
+
+
+async def test_concurrent_submits_get_distinct_numbers(env: DemandEnv) -> None:
+    import asyncio
+
+    from adapters.platform_port import DemandInput
+
+    seeded = await env.seed()
+    data = DemandInput(zone="general", amount=Decimal(100000), term_months=None,
+                       loan_kind="working_capital", directed=False, institutions=(),
+                       purpose="备货")
+    platform = env.h.runtime.ports.platform
+    saved = await asyncio.gather(*(
+        platform.save_demand(env.h.openid, seeded.enterprise_id, data, submit=True,
+                             idem_key=f"k-{i}") for i in range(6)))
+    numbers = sorted(d.no for d in saved)
+    assert len(set(numbers)) == 6 and numbers[0].endswith("0001")
+    assert numbers[-1].endswith("0006")

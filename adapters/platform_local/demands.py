@@ -11,13 +11,15 @@ other WeChat user gets NotFound, the same answer as for a number that does not e
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +58,8 @@ from state_machines.demand import (
 
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving: a fixed offset is exact
 NO_PREFIX = "RZ"
-_SAVE_TRIES = 5  # a 单据号 taken by a concurrent submit is retried with the next one
+_SAVE_TRIES = 8  # SQLite: a 单据号 taken by a concurrent submit is retried with the next one
+_NO_LOCK = 0x525A  # advisory-lock namespace for 单据号 allocation ("RZ")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class DemandsMixin(LocalBase):
             except IntegrityError:
                 if attempt == _SAVE_TRIES - 1:
                     raise PlatformError("提交的人有点多，请稍后再试一次。", "busy") from None
+                await asyncio.sleep(random.uniform(0, 0.02 * (attempt + 1)))
         raise AssertionError("unreachable")
 
     async def _save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
@@ -334,7 +338,13 @@ class DemandsMixin(LocalBase):
             raise PlatformError("企业还没有完成认证授权，暂时不能提交需求。", "not_certified")
 
     async def _next_no(self, session: AsyncSession, now: datetime) -> str:
-        prefix = NO_PREFIX + now.astimezone(CHINA).strftime("%Y%m%d")
+        day = now.astimezone(CHINA).strftime("%Y%m%d")
+        prefix = NO_PREFIX + day
+        if session.get_bind().dialect.name == "postgresql":
+            # Numbers of one day are handed out one transaction at a time (held until
+            # commit), so concurrent submits never race for the same 单据号.
+            await session.execute(text("SELECT pg_advisory_xact_lock(:ns, :day)"),
+                                  {"ns": _NO_LOCK, "day": int(day)})
         last = await session.scalar(select(func.max(DemandRow.no))
                                     .where(DemandRow.no.like(prefix + "%")))
         sequence = int(last[len(prefix):]) + 1 if last else 1
