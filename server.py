@@ -127,7 +127,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     sessions = database.session_factory(engine)
     matcher = await asyncio.to_thread(load_faq, settings.knowledge_dir) if faq == "load" else faq
     ports = build_ports(settings, sessions, cipher, clock, matcher)
-    registry = registry or Registry.default()
+    registry = registry or Registry.default(settings.extra_dialog_modules())
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
     api = WeChatApiClient(appid=settings.wechat_appid, secret=settings.wechat_secret,

@@ -23,9 +23,9 @@ from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters import database  # noqa: E402
-from adapters.outbox import OutboxItem, OutboxRow, enqueue  # noqa: E402
-from adapters.sqltypes import utcnow  # noqa: E402
+from adapters import database
+from adapters.outbox import OutboxItem, OutboxRow, enqueue
+from adapters.sqltypes import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

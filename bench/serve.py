@@ -5,7 +5,7 @@
 
 `bare` is the protocol floor: an aiohttp handler that checks the signature, parses the
 XML with wechatpy and renders a text reply, with no state at all. `bot` is the real
-server (the demo form of the tests is registered so a form can be walked).
+server with the tests' demo form added (RXF_EXTRA_DIALOGS), so a form can be walked.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from wechatpy.replies import TextReply
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import DEV_TOKEN, load_settings  # noqa: E402
-from bot.wechat_io import signature_ok  # noqa: E402
+from bot.settings import DEV_TOKEN, load_settings
+from bot.wechat_io import signature_ok
 
 
 async def bare(request: web.Request) -> web.Response:
@@ -41,7 +41,6 @@ def main() -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--schema", default=None)
     parser.add_argument("--var", default="/tmp/rxf-bench")
-    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.mode == "bare":
@@ -50,12 +49,11 @@ def main() -> None:
         web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
         return
     from server import build_app
-    from tests.demo_dialog import demo_registry
 
     settings = load_settings(port=args.port, database_url=args.db, database_schema=args.schema,
                              var_dir=args.var, rate_limit_per_minute=10_000,
-                             workers=args.workers)
-    app = build_app(settings, registry=demo_registry())
+                             extra_dialogs="tests.demo_dialog")
+    app = build_app(settings)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 

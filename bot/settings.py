@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     push_max_delay: float = Field(600.0, gt=0)
     outbox_retention_days: int = Field(30, ge=1)
 
+    # Extra dialog modules (comma-separated import paths), e.g. a pilot flow or test form.
+    extra_dialogs: str = ""
     # FAQ knowledge folder (faq.yaml, dictionaries); the shipped one by default.
     knowledge_dir: Path | None = None
     rate_limit_per_minute: int = Field(30, ge=1)
@@ -155,6 +157,9 @@ class Settings(BaseSettings):
     @property
     def dev_routes(self) -> bool:
         return self.env == "dev" if self.dev_endpoints is None else self.dev_endpoints
+
+    def extra_dialog_modules(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.extra_dialogs.split(",") if m.strip())
 
     def templates(self) -> dict[str, str | None]:
         return {

@@ -47,7 +47,10 @@ DEMO = FormSpec(
 DEMO_DIALOG = FormDialog(DEMO)
 
 
+# Loadable as an extra dialog module too: RXF_EXTRA_DIALOGS=tests.demo_dialog
+DIALOGS = [DEMO_DIALOG]
+INTENTS = [Intent("DEMO", ("演示",), dialog="demo")]
+
+
 def demo_registry() -> Registry:
-    base = Registry.default()
-    return Registry([*base.dialogs.values(), DEMO_DIALOG],
-                    [*base.intents.values(), Intent("DEMO", ("演示",), dialog="demo")])
+    return Registry.default(["tests.demo_dialog"])
