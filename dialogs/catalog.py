@@ -44,8 +44,10 @@ def parse_product_query(text: str) -> ProductQuery:
         if not part:
             continue
         lowered = part.lower()
-        if part in GUARANTEES or part in GUARANTEE_WORDS:
-            guarantee = GUARANTEE_WORDS.get(part, part)
+        if part in GUARANTEE_WORDS:
+            guarantee = GUARANTEE_WORDS[part]
+        elif part[:2] in GUARANTEES and part[2:] in ("", "贷", "贷款", "类", "方式", "担保"):
+            guarantee = part[:2]  # 信用贷款, 抵押贷 …
         elif _AMOUNT.search(lowered):
             amount = parse_amount(part)
         elif _TERM.search(part) or (part.isdigit() and int(part) <= 360):

@@ -52,6 +52,8 @@ def test_free_text_query_parsing() -> None:
     assert (q.amount, q.guarantee, q.term_months, q.words) == (Decimal(500000), "信用", 12,
                                                                  "农行")
     assert parse_product_query("3年 抵押").term_months == 36
+    assert parse_product_query("抵押贷款 建行").guarantee == "抵押"
+    assert parse_product_query("信用贷").guarantee == "信用"
     assert parse_product_query("200000").amount == Decimal(200000)
     with pytest.raises(Invalid):
         parse_product_query("0万")
