@@ -26,6 +26,12 @@ _FALLBACK_ADVICE = {
     "q3_enterprise_mismatch": "请严格按营业执照核对企业名称、信用代码（注意数字1和字母I、"
                               "数字0和字母O）、法定代表人姓名和证件号。",
 }
+# Menu words are valid-looking names ("认证" is two Chinese characters): refused in name
+# fields, so the router runs what they name instead of storing them as a value.
+MENU_WORDS = frozenset((
+    "认证", "认证授权", "实名认证", "注册", "注册账号", "我的企业", "我的信息", "添加企业",
+    "切换企业", "发布融资需求", "发布需求", "我的需求", "金融产品", "政策专区", "常见问题",
+    "联系我们", "使用指南", "个人认证", "企业认证", "签署授权书", "授权书", "查进度"))
 # "（回复「认证」继续）" inside an FAQ answer: here the user is already at that step.
 _REPLY_HINT = re.compile(r"（回复「[^」]*」[^）]*）")
 
@@ -43,6 +49,17 @@ def advice(ctx: StepContext, entry_id: str) -> str:
         if line:
             lines.append(line)
     return "\n".join(lines)
+
+
+def text_value(validate: Callable[[str], str]) -> Callable[[str, StepContext, Values], str]:
+    """A Field.parse for a name-like answer that is not a menu word."""
+
+    def parse(text: str, ctx: StepContext, values: Values) -> str:
+        if re.sub(r"\s+", "", text) in MENU_WORDS:
+            raise Invalid(f"「{text.strip()}」是功能名称，不是要填写的内容。")
+        return validate(text)
+
+    return parse
 
 
 def not_registered(conv: ConvState, lead: str = "", tail: str = "") -> Step:

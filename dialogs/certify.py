@@ -30,6 +30,7 @@ from dialogs.account_common import (
     ensure_available,
     not_registered,
     sms_field,
+    text_value,
 )
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
@@ -55,6 +56,15 @@ CERT_CHOICES = tuple(Choice(label, key, aliases) for (key, label), aliases in zi
     (("身份证", "居民身份证", "大陆身份证"), ("回乡证", "港澳通行证", "港澳居民通行证"),
      ("台胞证", "台湾通行证"), ("永居证", "外国人永居证", "外国人永久居留证")), strict=True))
 CERT_LABEL = dict(validators.CERTIFICATE_TYPES)
+
+
+async def _carry_on(ctx: StepContext, values: Values) -> Reopen:
+    """认证 typed at a step's summary: the owner is already here; show it again."""
+    return Reopen("好的，我们接着来。")
+
+
+# Typed at a summary these would otherwise restart 认证授权 through its intent.
+CARRY_ON = {word: _carry_on for word in ("认证", "认证授权", "继续认证", "开始认证")}
 
 
 class StepForm(FormDialog):
@@ -135,8 +145,8 @@ async def _need_account(ctx: StepContext) -> Step | None:
 # --- 1/3 个人认证 ------------------------------------------------------------------------
 def _name(text: str, ctx: StepContext, values: Values) -> str:
     if values.get("cert_type") == "foreign":
-        return validators.foreign_name(text)
-    return validators.person_name(text)
+        return text_value(validators.foreign_name)(text, ctx, values)
+    return text_value(validators.person_name)(text, ctx, values)
 
 
 async def _person_prefill(ctx: StepContext, arg: str) -> Values:
@@ -189,6 +199,7 @@ PERSON = FormSpec(
         sms_field("certify", when=lambda v: v.get("phone") not in v.get("_verified", ())),
     ),
     on_confirm=_person_confirm,
+    actions=CARRY_ON,
     action_hint="回复「确认」开始身份核验",
     confirm_hint=VERIFYING,
     guard=_need_account,
@@ -250,18 +261,18 @@ ENTERPRISE = FormSpec(
     title="企业要素认证",
     fields=(
         Field("company", "企业名称", "请输入企业名称（与营业执照一致）：",
-              parse=lambda text, ctx, values: validators.company_name(text),
-              aliases=("公司名称", "名称")),
+              parse=text_value(validators.company_name), aliases=("公司名称", "名称")),
         Field("uscc", "统一社会信用代码", "请输入营业执照上的18位统一社会信用代码：",
               parse=_uscc, aliases=("信用代码", "代码")),
         Field("legal_rep", "法定代表人姓名", "请输入法定代表人姓名：",
-              parse=lambda text, ctx, values: validators.person_name(text),
+              parse=text_value(validators.person_name),
               aliases=("法人姓名", "法定代表人", "法人")),
         Field("legal_rep_id", "法定代表人证件号", "请输入法定代表人的18位身份证号：",
               parse=lambda text, ctx, values: validators.resident_id(text), display=mask_id,
               aliases=("法人身份证号", "法人证件号", "身份证号")),
     ),
     on_confirm=_enterprise_confirm,
+    actions=CARRY_ON,
     action_hint="回复「确认」开始工商核验",
     confirm_hint=VERIFYING,
     guard=_need_account,
@@ -329,6 +340,7 @@ SIGN = FormSpec(
     fields=(_account_field("water", "水费户号"), _account_field("power", "电费户号"),
             _account_field("gas", "燃气户号")),
     on_confirm=_sign_confirm,
+    actions=CARRY_ON,
     confirm_words=("签署", "确认签署", "同意", "确认", "确定", "是"),
     action_hint="回复「签署」即表示同意上面的授权书并签署",
     guard=_sign_guard,

@@ -20,6 +20,7 @@ from dialogs.account_common import (
     advice,
     ensure_available,
     sms_field,
+    text_value,
 )
 from dialogs.base import Dialog, Step, StepContext
 from dialogs.form import Done, Field, FormDialog, FormSpec, Reopen, Values
@@ -64,13 +65,12 @@ FIELDS = (
           "请输入法定代表人的手机号（须是法人本人实名登记的号码，验证码会发到这个号码）：",
           parse=_phone, display=mask_phone, aliases=("手机号", "手机", "电话")),
     Field("legal_name", "法人姓名", "请输入法定代表人姓名：",
-          parse=lambda text, ctx, values: validators.person_name(text), aliases=("姓名",)),
+          parse=text_value(validators.person_name), aliases=("姓名",)),
     Field("legal_id", "法人身份证号", "请输入法定代表人的18位身份证号：",
           parse=lambda text, ctx, values: validators.resident_id(text), display=mask_id,
           aliases=("身份证号", "身份证")),
     Field("company", "公司名称", "请输入公司名称（与营业执照一致）：",
-          parse=lambda text, ctx, values: validators.company_name(text),
-          aliases=("企业名称", "公司")),
+          parse=text_value(validators.company_name), aliases=("企业名称", "公司")),
     Field("uscc", "统一社会信用代码", "请输入营业执照上的18位统一社会信用代码：",
           parse=_uscc, aliases=("信用代码", "代码")),
     sms_field("register"),

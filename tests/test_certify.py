@@ -145,8 +145,11 @@ async def test_certify_word_mid_step_keeps_what_was_typed(harness: Harness) -> N
     h = harness
     await register(h)
     await h.walk("确认", "修改1", "云南贸易有限责任公司")
-    back = await h.say("认证")
-    assert "继续「企业要素认证」" in back and "①企业名称：云南贸易有限责任公司" in back
+    back = await h.say("认证")  # at the summary: shown again
+    assert "好的，我们接着来" in back and "①企业名称：云南贸易有限责任公司" in back
+    await h.say("修改1")
+    back = await h.say("认证授权")  # at a question: put aside, then carried on at once
+    assert "继续「企业要素认证」" in back and "当前：云南贸易有限责任公司" in back
 
 
 async def test_edit_person_and_enterprise_later(harness: Harness) -> None:

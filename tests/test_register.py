@@ -80,6 +80,9 @@ async def test_phone_and_name_refusals(harness: Harness) -> None:
                          ("'; DROP TABLE pf_accounts;--", "不能有符号")]:
         reply = await h.say(sent)
         assert reason in reply and "请输入法定代表人姓名" in reply, (sent, reply)
+    menu_word = await h.say("联系我们")  # four Chinese characters, but not a name
+    assert "0871-64980508" in menu_word and "继续填写" in menu_word
+    assert "请输入法定代表人姓名" in await h.say("继续填写")
     assert "身份证号" in await h.say("周露")
     assert "多次没通过" in (await h.walk("x", "y", "z"))[-1]  # help after 3 misses
 
