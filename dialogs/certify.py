@@ -92,7 +92,7 @@ class CertifyDialog(Dialog):
         if profile.account is None:
             return not_registered(conv, "认证授权前要先注册。")
         missing = profile.missing_steps()
-        resumed = await self._resume(ctx, conv, missing)
+        resumed = await self._resume(ctx, conv, missing) if arg == "" else None
         if resumed is not None:
             return resumed
         if not missing:
@@ -120,7 +120,7 @@ class CertifyDialog(Dialog):
         """认证 typed in the middle of a step: carry on with it, keeping what was typed."""
         snap = conv.paused or {}
         form = FORMS.get(snap.get("dialog") or "")
-        if form is None:
+        if form is None or snap.get("at") != ctx.now.isoformat():  # put aside by this message
             return None
         step = next(s for s, name in FORM_OF.items() if name == form.name)
         if step not in missing and (snap.get("values") or {}).get("_mode") != "edit":
@@ -137,8 +137,7 @@ class CertifyDialog(Dialog):
 async def _need_account(ctx: StepContext) -> Step | None:
     profile = await ctx.ports.platform.profile(ctx.openid)
     if profile.account is None:
-        return Step.text("您还没有注册融信服企业账号，认证前要先注册。"
-                         "回复「注册」开始（约3分钟）。")
+        return Step.text("您还没有注册融信服企业账号，请先注册：回复「注册」开始（约3分钟）。")
     return None
 
 

@@ -102,3 +102,16 @@ async def test_my_info_before_certification(harness: Harness) -> None:
     assert "企业要素认证：未完成；授权书：未签署" in info and "所属区域：企业要素认证后确定" in info
     listing = await h.say("我的企业")
     assert "1 云南贸易有限公司（当前）" in listing and "待企业要素认证" in listing
+
+
+async def test_a_put_aside_edit_does_not_take_over(harness: Harness) -> None:
+    h = harness
+    await register(h, LI)
+    await certify_all(h)
+    await h.walk("修改个人认证", "修改4", "13912345678")  # left at its SMS code question
+    assert "添加企业" in await h.say("添加企业")
+    await h.walk(LI_SECOND["company"], LI_SECOND["uscc"], LI["name"], LI["id"])
+    added = await h.say("确认")
+    assert "认证授权 3/3" in added and "继续「个人认证」" not in added
+    await h.walk("无", "无", "无", "签署")
+    assert "6位验证码" in await h.say("继续填写")  # the edit is still there to finish
