@@ -5,14 +5,16 @@ question is always the first applicable field without a value (Rasa's rule), so 
 field from the summary comes back to the summary by itself, and a field that a change
 makes applicable is asked before the summary.
 
-A machine is built once per form spec and never per message (transitions #434/#146):
-`run()` attaches the user's model for one step and detaches it again.
+A machine is built once per form spec and never per message (transitions #434/#146).
+It drives one permanently attached cursor model: a step loads the user's state and
+values into it, fires one trigger and reads the result back. Triggers are synchronous
+and asyncio runs one step at a time between awaits, so one cursor serves every user and
+nothing is attached, detached or leaked per message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +58,12 @@ class FormMachine:
             })
         transitions.append({"trigger": "confirm", "source": SUMMARY, "dest": DONE})
         transitions.append({"trigger": "cancel", "source": steps, "dest": CANCELLED})
+        initial = self.keys[0] if self.keys else SUMMARY
+        self._cursor = FormModel(initial)
         self._machine = Machine(
-            model=None, states=[*steps, DONE, CANCELLED], transitions=transitions,
-            initial=self.keys[0] if self.keys else SUMMARY, send_event=True,
-            auto_transitions=False, ignore_invalid_triggers=False,
+            model=self._cursor, states=[*steps, DONE, CANCELLED], transitions=transitions,
+            initial=initial, send_event=True, auto_transitions=False,
+            ignore_invalid_triggers=False,
         )
 
     # --- queries -----------------------------------------------------------------
@@ -96,21 +100,20 @@ class FormMachine:
         return lambda ev: self.applicable(key, ev.model.values)
 
     # --- running -------------------------------------------------------------------
-    @contextmanager
-    def attached(self, model: FormModel) -> Iterator[FormModel]:
-        self._machine.add_model(model, initial=model.state)
-        try:
-            yield model
-        finally:
-            self._machine.remove_model(model)
-
     def fire(self, model: FormModel, trigger: str) -> bool:
-        """Run one trigger; False when it is not allowed from here (nothing changes)."""
-        with self.attached(model):
-            try:
-                return bool(model.trigger(trigger))
-            except MachineError:
-                return False
+        """Run one trigger on `model`'s state and values; False when it is not allowed
+        from there (nothing changes)."""
+        cursor = self._cursor
+        self._machine.set_state(model.state, model=cursor)
+        cursor.values = model.values
+        try:
+            moved = bool(cursor.trigger(trigger))  # type: ignore[attr-defined]
+        except MachineError:
+            return False
+        finally:
+            cursor.values = {}
+        model.state = cursor.state
+        return moved
 
     def drop_inapplicable(self, values: dict[str, Any]) -> None:
         """Forget answers to questions that no longer apply (a changed choice)."""
@@ -119,5 +122,5 @@ class FormMachine:
                 values.pop(key)
 
     def model_count(self) -> int:
-        """Models still attached; stays 0 between steps (a leak test reads it)."""
+        """Models attached to the machine: always the one cursor (a leak test reads it)."""
         return len(self._machine.models)

