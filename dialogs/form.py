@@ -21,7 +21,8 @@ from state_machines.form import CANCELLED, DONE, SUMMARY, FormMachine, FormModel
 Values = dict[str, Any]
 Parse = Callable[[str, StepContext, Values], Any]
 ChoiceSource = Sequence["Choice"] | Callable[[StepContext, Values], Awaitable[Sequence["Choice"]]]
-KEEP_WORDS = ("不变", "保留", "不改", "跳过")
+# With a current value shown, these keep it ("确认" is what people type when it's right).
+KEEP_WORDS = ("不变", "保留", "不改", "跳过", "确认", "对", "对的", "没错")
 FAILS_BEFORE_HELP = 3
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
 
@@ -193,13 +194,15 @@ class FormDialog(Dialog):
         for name, action in self.spec.actions.items():
             if word == name:
                 return await self._finish(ctx, conv, action)
-        edit = re.fullmatch(r"(?:修改|改)?\s*(\d{1,2})", word)
+        edit = re.fullmatch(r"(?:修改|改)\s*(\d{1,2})", word)
         if edit:
             step = await self.edit(ctx, conv, edit.group(1))
             if step is not None:
                 return step
-        return Step(say=Step.text("没看懂您的回复。", await self._summary(ctx, conv)).say,
-                    rejected=True)
+        hint = "没看懂您的回复。"
+        if word.isdigit():  # a bare number is ambiguous here: say what each choice takes
+            hint = f"要改第{word}项请回复「修改{word}」，信息无误请回复「确认」。"
+        return Step(say=Step.text(hint, await self._summary(ctx, conv)).say, rejected=True)
 
     async def _finish(self, ctx: StepContext, conv: ConvState, action: Confirm) -> Step:
         if self.spec.confirm_hint:
