@@ -7,6 +7,7 @@ PostgreSQL is the production store. Schema changes only through Alembic.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.util import await_only
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -38,10 +40,9 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
                 **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        # SQLite has one writer; several connections only make writers sleep in its
-        # busy handler (tens of ms). One shared connection queues them in asyncio instead.
         engine = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _gate_sqlite(engine)
         return engine
     # A database that is away must fail a message in seconds, not hang it past WeChat's 5 s.
     connect_args: dict[str, Any] = {"timeout": 3, "command_timeout": 10}
@@ -51,6 +52,33 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, **kwargs
     )
+
+
+# SQLite has one writer. Two connections writing at once make one sleep in SQLite's busy
+# handler (1, 2, 5, 10 … 100 ms steps), which showed as multi-second stalls under load.
+# So within a process every use of the database, the async engine's connection and the
+# PhaseRunner's thread alike, takes one asyncio lock first: writers queue in asyncio,
+# in order, instead of sleeping in SQLite.
+_GATES: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def sqlite_gate(engine: AsyncEngine) -> asyncio.Lock | None:
+    return _GATES.get(engine.sync_engine)
+
+
+def _gate_sqlite(engine: AsyncEngine) -> None:
+    gate = _GATES[engine.sync_engine] = asyncio.Lock()
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        await_only(gate.acquire())  # we are inside SQLAlchemy's greenlet: awaiting is fine
+        record.info["rxf_gate"] = True
+
+    def checkin(_dbapi: Any, record: Any) -> None:
+        if record is not None and record.info.pop("rxf_gate", False):
+            gate.release()
+
+    event.listen(engine.sync_engine.pool, "checkout", checkout)
+    event.listen(engine.sync_engine.pool, "checkin", checkin)
 
 
 class PhaseRunner:
@@ -84,7 +112,10 @@ class PhaseRunner:
             with sync.begin() as conn:
                 return fn(conn, *args)
 
-        return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
+        gate = sqlite_gate(self.engine)
+        assert gate is not None
+        async with gate:
+            return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
 
     def close(self) -> None:
         if self._thread is not None:
