@@ -68,6 +68,7 @@ class Runtime:
     bot: Bot
     faq_log: FaqLog
     runner: database.PhaseRunner
+    lock_engine: AsyncEngine
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -103,6 +104,8 @@ class Runtime:
                 with contextlib.suppress(Exception):
                     await close()
         await self.engine.dispose()
+        if self.lock_engine is not self.engine:
+            await self.lock_engine.dispose()
 
 
 def data_cipher(settings: Settings) -> DataCipher:
@@ -139,14 +142,18 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock)
     runner = database.PhaseRunner(engine)
+    lock_engine = engine
+    if not settings.is_sqlite:
+        lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
+                                           pool_size=settings.db_lock_pool_size, max_overflow=0)
     results = TemplateResults(sessions, clock)
-    bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(engine),
+    bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
               router=router, events=EventHandler(router, results.record), ports=ports,
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
               clock=clock)
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log, runner=runner)
+                   faq_log=faq_log, runner=runner, lock_engine=lock_engine)
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -175,6 +182,9 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 50, 100)
+        # Database drivers answer from threads; with the default 5 ms GIL switch interval
+        # a finished query could wait that long for the busy event loop to let it in.
+        sys.setswitchinterval(0.0005)
         with contextlib.suppress(NotImplementedError, RuntimeError):
             # `kill -HUP` (or `python -m bot faq reload`) reloads the FAQ in place.
             asyncio.get_running_loop().add_signal_handler(

@@ -17,7 +17,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.util import await_only
@@ -49,9 +54,8 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
     kwargs["connect_args"] = connect_args
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, **kwargs
-    )
+    kwargs.setdefault("max_overflow", pool_size * 2)
+    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, **kwargs)
 
 
 # SQLite has one writer. Two connections writing at once make one sleep in SQLite's busy
@@ -101,7 +105,12 @@ class PhaseRunner:
             event.listen(self._sync, "connect", _sqlite_pragmas)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
 
-    async def run(self, fn: Callable[..., T], *args: Any, write: bool = False) -> T:
+    async def run(self, fn: Callable[..., T], *args: Any, write: bool = False,
+                  conn: AsyncConnection | None = None) -> T:
+        """`conn`: run on this (PostgreSQL) connection, e.g. the one holding a user lock."""
+        if conn is not None:
+            async with conn.begin():
+                return await conn.run_sync(fn, *args)
         if self._sync is None:
             opener = self.engine.begin() if write else self.engine.connect()
             async with opener as conn:

@@ -114,7 +114,8 @@ class CodeReader:
         raise RuntimeError("no SMS code recorded")
 
 
-async def drive(port: int, users: range, concurrency: int, codes: CodeReader) -> tuple[float, list[float]]:
+async def drive(port: int, users: range, concurrency: int,
+                codes: CodeReader) -> tuple[float, list[float]]:
     gate = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
         journey = Journey(WeChatSim(f"http://127.0.0.1:{port}/wechat", DEV_TOKEN,

@@ -17,6 +17,7 @@ from datetime import datetime
 from adapters.outbox import OutboxItem
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
+from bot import step_ports
 from bot.events import EventHandler
 from bot.inbound import Inbound
 from bot.locks import UserLocks
@@ -91,14 +92,14 @@ class Bot:
             await asyncio.wait(list(self._tasks), timeout=limit)
 
     async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
-        async with self.locks.hold(inbound.openid):
+        async with self.locks.hold(inbound.openid) as conn:
             key = inbound.dedupe_key
-            prior, loaded = await self.store.begin(key, inbound.openid)
+            prior, loaded = await self.store.begin(key, inbound.openid, conn)
             if prior is not None:
                 return Outcome(prior, duplicate=True)
             now = self.clock()
-            ctx = StepContext(openid=inbound.openid, now=now, idem_key=key, ports=self.ports,
-                              set_hint=handoff.set_hint)
+            ctx = StepContext(openid=inbound.openid, now=now, idem_key=key,
+                              ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint)
             replies, subscribed = await self._route(ctx, loaded, inbound)
             replies = split_long(replies)
             handoff.committing = True
@@ -111,7 +112,8 @@ class Bot:
                       for r in later if isinstance(r, Text)]
             touch = inbound.event not in ("unsubscribe", "templatesendjobfinish")
             written = await self.store.commit_step(key, loaded, now, record, outbox,
-                                                   touch_user=touch, subscribed=subscribed)
+                                                   touch_user=touch, subscribed=subscribed,
+                                                   conn=conn)
             if not written:  # another process delivered the same key first
                 return Outcome(await self.store.delivery(key) or [], duplicate=True)
             return Outcome(record, detached=handoff.detached, dialog=loaded.conv.dialog,

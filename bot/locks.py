@@ -2,8 +2,12 @@
 
 Inside a process an asyncio.Lock per openid (FIFO, like aiogram's FSM middleware it is
 taken *before* the state is loaded). Across processes on PostgreSQL a session-level
-advisory lock on a dedicated AUTOCOMMIT connection: PostgreSQL queues waiters in order
-and drops the lock if the process dies.
+advisory lock: PostgreSQL queues waiters in order and drops the lock if the process dies.
+
+The lock's connection comes from its own small pool and is handed to the step, which
+reads and writes the conversation on it. Lock holders therefore never compete with the
+step's other queries for the main pool: with one pool, 30 users in flight held every
+connection in locks while their steps waited for one (a deadlock until pool timeout).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.database import is_postgres
 
@@ -42,7 +46,8 @@ class UserLocks:
         return len(self._entries)
 
     @asynccontextmanager
-    async def hold(self, openid: str) -> AsyncIterator[None]:
+    async def hold(self, openid: str) -> AsyncIterator[AsyncConnection | None]:
+        """Hold the user's lock; yields the lock's connection on PostgreSQL."""
         entry = self._entries.get(openid)
         if entry is None:
             entry = self._entries[openid] = _Entry()
@@ -50,34 +55,40 @@ class UserLocks:
         try:
             async with entry.lock:
                 if self._pg:
-                    async with self._pg_lock(openid):
-                        yield
+                    async with self._pg_lock(openid) as conn:
+                        yield conn
                 else:
-                    yield
+                    yield None
         finally:
             entry.users -= 1
             if entry.users == 0:  # no waiter left: forget it so the dict never grows
                 self._entries.pop(openid, None)
 
     @asynccontextmanager
-    async def _pg_lock(self, openid: str) -> AsyncIterator[None]:
+    async def _pg_lock(self, openid: str) -> AsyncIterator[AsyncConnection]:
         key = advisory_key(openid)
         conn = await self._engine.connect()
         try:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            await conn.commit()  # the lock is the session's; no transaction stays open
         except BaseException:
             await conn.invalidate()
             await conn.close()
             raise
         try:
-            yield
+            yield conn
         finally:
             try:
-                await asyncio.shield(conn.execute(text("SELECT pg_advisory_unlock(:k)"),
-                                                  {"k": key}))
+                await asyncio.shield(self._unlock(conn, key))
             except BaseException:
                 # A connection that may still hold the lock must never return to the pool.
                 await conn.invalidate()
             finally:
                 await conn.close()
+
+    @staticmethod
+    async def _unlock(conn: AsyncConnection, key: int) -> None:
+        if conn.in_transaction():
+            await conn.rollback()
+        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        await conn.commit()

@@ -19,6 +19,7 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from adapters.crypto import DataCipher
@@ -66,9 +67,10 @@ class ConversationStore:
         pg = runner.engine.dialect.name == "postgresql"
         self._upsert = postgresql.insert if pg else sqlite.insert
 
-    async def begin(self, key: str, openid: str) -> tuple[list[Reply] | None, Loaded]:
+    async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
+                    ) -> tuple[list[Reply] | None, Loaded]:
         """The reply already given to this delivery (a retry), and the user's state."""
-        row = await self._runner.run(_read, key, openid)
+        row = await self._runner.run(_read, key, openid, conn=conn)
         replies = None
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
@@ -97,7 +99,8 @@ class ConversationStore:
 
     async def commit_step(self, key: str, loaded: Loaded, now: datetime, record: list[Reply],
                           outbox: Sequence[OutboxItem], *, touch_user: bool,
-                          subscribed: bool | None = None) -> bool:
+                          subscribed: bool | None = None,
+                          conn: AsyncConnection | None = None) -> bool:
         """Write one step. False when another delivery of the same key won (a retry
         racing across processes without the lock): nothing of this one is written."""
         conv = loaded.conv
@@ -121,7 +124,7 @@ class ConversationStore:
                 conn.execute(insert(OutboxRow), rows)
 
         try:
-            await self._runner.run(write, write=True)
+            await self._runner.run(write, write=True, conn=conn)
         except IntegrityError:
             return False
         conv.version += 1
