@@ -200,7 +200,8 @@ class FormDialog(Dialog):
             if step is not None:
                 return step
         hint = "没看懂您的回复。"
-        if word.isdigit():  # a bare number is ambiguous here: say what each choice takes
+        shown = len(conv.scratch.get("summary_keys", ()))
+        if word.isdigit() and 0 < int(word) <= shown:  # ambiguous: say what each reply does
             hint = f"要改第{word}项请回复「修改{word}」，信息无误请回复「确认」。"
         return Step(say=Step.text(hint, await self._summary(ctx, conv)).say, rejected=True)
 
