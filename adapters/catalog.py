@@ -60,7 +60,7 @@ class LocalCatalog:
         self.data = data
 
     async def zones(self) -> tuple[Zone, ...]:
-        return tuple(Zone(z.key, z.name, z.description, z.max_amount) for z in self.data.zones)
+        return self.data.zones  # the loader already builds the port's (frozen) Zone
 
     async def loan_kinds(self) -> tuple[tuple[str, str], ...]:
         return tuple((k.key, k.name) for k in self.data.loan_kinds)

@@ -19,6 +19,13 @@ from typing import Any
 
 import yaml
 
+# Zones and policies read from YAML are exactly what the port hands out, so the loader
+# builds the port's own dataclasses. Institution and Product stay separate on purpose: the
+# local data keeps what only the local platform needs (an institution's regions, a
+# product's institution_id and search keywords), while the port's versions carry what a
+# dialog shows (the institution's name) and are made from these in adapters/catalog.py.
+from adapters.platform_port import Policy, Zone
+
 DATA_DIR = Path(__file__).resolve().parent
 DEFAULT_REGISTRY = DATA_DIR / "registry.yaml"
 WHOLE_PROVINCE = "全省"
@@ -80,14 +87,6 @@ class Prefecture:
 
 
 @dataclass(frozen=True)
-class Zone:
-    key: str
-    name: str
-    description: str
-    max_amount: Decimal
-
-
-@dataclass(frozen=True)
 class LoanKind:
     key: str
     name: str
@@ -141,17 +140,6 @@ class Product:
         known = set(self.guarantees) <= set(GUARANTEE_METHODS)
         _require(self.guarantees and known, f"guarantees must be among {GUARANTEE_METHODS}")
         _require(self.zones, "a product belongs to at least one zone")
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    zone: str
-    title: str
-    summary: str
-    how_to_apply: str
-    department: str
-    phone: str
 
 
 @dataclass(frozen=True)
