@@ -1,7 +1,8 @@
-"""Helpers for the fake WeChat API tests (tests/test_fake_wechat*.py).
+"""Fixtures and helpers for the fake WeChat API tests (tests/test_fake_wechat*.py).
 
-Each test module wraps `serve()` and `client_pool()` in its own small fixtures: importing
-fixtures by name would trip ruff's F811 on every test parameter.
+Import the fixtures into a test module (`from tests.fake_wechat_support import env_fixture`):
+they are registered under the names `env` and `clients`, so a test parameter never shadows
+the imported name (ruff's F811).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 from wechatpy import WeChatClient
 
@@ -77,7 +79,14 @@ async def serve(max_records: int = 100_000) -> AsyncIterator[Env]:
         await server.close()
 
 
-def client_pool() -> Iterator[list[WeChatClient]]:
+@pytest.fixture(name="env")
+async def env_fixture() -> AsyncIterator[Env]:
+    async for value in serve():
+        yield value
+
+
+@pytest.fixture(name="clients")
+def clients_fixture() -> Iterator[list[WeChatClient]]:
     """A list to put wechatpy clients in; their requests sessions are closed afterwards."""
     made: list[WeChatClient] = []
     yield made

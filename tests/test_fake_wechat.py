@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from tests.fake_wechat_support import (
+from tests.fake_wechat_support import (  # noqa: F401  (the fixtures provide `env`, `clients`)
     APPID,
     SECRET,
     TEXT,
     Env,
-    client_pool,
+    clients_fixture,
+    env_fixture,
     make_client,
-    serve,
 )
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[Env]:
-    async for value in serve():
-        yield value
-
-
-@pytest.fixture
-def clients() -> Iterator[list[WeChatClient]]:
-    yield from client_pool()
-
 
 # --- tokens ---------------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
@@ -16,25 +15,14 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
 from bot.fake_wechat import FakeWeChat, run_standalone
-from tests.fake_wechat_support import (
+from tests.fake_wechat_support import (  # noqa: F401  (the fixtures provide `env`, `clients`)
     TEXT,
     Env,
-    client_pool,
+    clients_fixture,
+    env_fixture,
     make_client,
     serve,
 )
-
-
-@pytest.fixture
-async def env() -> AsyncIterator[Env]:
-    async for value in serve():
-        yield value
-
-
-@pytest.fixture
-def clients() -> Iterator[list[WeChatClient]]:
-    yield from client_pool()
-
 
 # --- long-poll ------------------------------------------------------------------------------
 
