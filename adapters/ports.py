@@ -11,7 +11,7 @@ class WeChatApiError(Exception):
     """WeChat answered with an errcode (or could not be reached: errcode None)."""
 
     def __init__(self, errcode: int | None, errmsg: str = "") -> None:
-        super().__init__(f"{errcode}: {errmsg}")
+        super().__init__(f"{errcode}: {errmsg}" if errcode is not None else errmsg or "network")
         self.errcode = errcode
         self.errmsg = errmsg
 

@@ -154,7 +154,11 @@ class WeChatApiClient:
             try:
                 return fn(self._client())
             except WeChatClientException as exc:
-                raise WeChatApiError(exc.errcode, str(exc.errmsg or "")) from None
+                detail = str(exc.errmsg or "")
+                response = getattr(exc, "response", None)
+                if exc.errcode is None and response is not None:
+                    detail = f"HTTP {response.status_code}"
+                raise WeChatApiError(exc.errcode, detail) from None
             except requests.RequestException as exc:
                 raise WeChatApiError(None, f"network: {type(exc).__name__}") from None
 

@@ -28,6 +28,9 @@ HELP = """命令（其余输入都作为文字消息发送）：
   /voice 文字        发语音（文字当作语音识别结果）
   /image            发一张图片
   /openid ID        换一个用户
+  /fail 故障 [次数]   让假微信接口出错，演示推送重试：45009、-1、40001 等错误码，
+                    500（HTTP 500）或 slow（超时）；例如 /fail 500 3
+  /wait 秒数         等一会儿（脚本里等推送）
   /quit             退出"""
 
 
@@ -49,6 +52,13 @@ class Chat:
         print(text, file=self.out, flush=True)
 
     async def send(self, line: str) -> None:
+        if line.startswith("/fail"):
+            await self._fail(line.split()[1:])
+            return
+        if line.startswith("/wait"):
+            parts = line.split()
+            await asyncio.sleep(float(parts[1]) if len(parts) > 1 else 3.0)
+            return
         xml = self._build(line)
         if xml is None:
             return
@@ -88,6 +98,28 @@ class Chat:
             return None
         self.say(HELP)
         return None
+
+    async def _fail(self, args: list[str]) -> None:
+        """Queue faults in the fake WeChat API for the sends it receives next."""
+        if not args:
+            self.say(HELP)
+            return
+        kind, count = args[0], int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
+        fault: dict[str, object] = {"endpoint": "*", "count": count}
+        if kind == "500":
+            fault["http_status"] = 500
+        elif kind == "slow":
+            fault.update(delay=8.0, http_status=504)
+        else:
+            try:
+                fault["errcode"] = int(kind)
+            except ValueError:
+                self.say("用法：/fail 45009 3  或  /fail 500  或  /fail slow")
+                return
+        async with self.sim.session.post(f"{self.base}/fake-wechat/_faults", json=fault) as r:
+            ok = r.status == 200
+        self.say(f"(假微信接口接下来 {count} 次调用将失败：{kind})" if ok else
+                 "(只有内置的假微信接口能注入故障)")
 
     async def watch(self, session: aiohttp.ClientSession) -> None:
         """Print what the server sent this user through the WeChat API and the SMS gateway."""

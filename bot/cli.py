@@ -135,8 +135,9 @@ async def outbox(settings: Settings, args: argparse.Namespace) -> int:
     for row in rows:
         payload = json.loads(row.payload)
         what = payload.get("demand_no") or payload.get("content", "")[:30].replace("\n", " ")
+        why = "" if row.status == "sent" else (row.last_error or "")
         print(f"#{row.id:<6} {row.status:<8} {row.kind:<5} tries={row.attempts} "
-              f"to={row.openid[:12]}… {what} {row.last_error or ''}")
+              f"to={row.openid[:12]}… {what} {why}".rstrip())
     if not rows:
         print("outbox is empty" + (f" for status {args.status}" if args.status else ""))
     return 0

@@ -90,6 +90,11 @@ class WeChatSim:
         self._session = session
         self._own = session is None
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None, "use `async with WeChatSim(...)` first"
+        return self._session
+
     async def __aenter__(self) -> WeChatSim:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
