@@ -235,6 +235,8 @@ async def run(args: argparse.Namespace) -> None:
         sqlite = f"sqlite+aiosqlite:///{tmp}/journey.db"
         await scenario("SQLite, 1 process", sqlite, 1, args.users, args.concurrency,
                        registry, tmp, bare, args.memory_users)
+        if args.sqlite_only:
+            return
         pg1 = await scenario("PostgreSQL, 1 process", args.pg, 1, args.users,
                              args.concurrency, registry, tmp, bare)
         pg2 = await scenario("PostgreSQL, 2 processes", args.pg, 2, args.users,
@@ -252,6 +254,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--memory-users", type=int, default=0)
     parser.add_argument("--pg", default=os.environ.get("RXF_BENCH_PG", PG))
+    parser.add_argument("--sqlite-only", action="store_true")
     asyncio.run(run(parser.parse_args()))
 
 
