@@ -1,18 +1,21 @@
 """What the account dialogs (注册, 认证授权, 企业, 登录) share: the SMS code field, the
-advice attached to a failed check, the early "already registered" check and the answer
+answer to a failed identity check, the early "already registered" check and the answer
 to someone who has no account yet."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.platform_port import PlatformError
 from dialogs.base import ConvState, Step, StepContext
-from dialogs.form import Field, Values
+from dialogs.form import Field, Reopen, Values
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, sms_code
+
+if TYPE_CHECKING:
+    from adapters.verify import VerifyResult
 
 VERIFYING = "正在核验，请稍候…结果马上发给您。"
 VERIFY_DOWN = "核验服务暂时无法访问，您填写的内容都已保存，请稍后回复「确认」再试。"
@@ -26,6 +29,10 @@ _FALLBACK_ADVICE = {
     "q3_enterprise_mismatch": "请严格按营业执照核对企业名称、信用代码（注意数字1和字母I、"
                               "数字0和字母O）、法定代表人姓名和证件号。",
 }
+# What a user is told when a check finds information that does not match, and the FAQ
+# entry whose advice follows it, by VerifyResult.check.
+_MISMATCH = {"three_factor": (PERSON_MISMATCH, "q2_personal_mismatch"),
+             "four_factor": (ENTERPRISE_MISMATCH, "q3_enterprise_mismatch")}
 # Menu words are valid-looking names ("认证" is two Chinese characters): refused in name
 # fields, so the router runs what they name instead of storing them as a value.
 MENU_WORDS = frozenset((
@@ -49,6 +56,18 @@ def advice(ctx: StepContext, entry_id: str) -> str:
         if line:
             lines.append(line)
     return "\n".join(lines)
+
+
+def check_refused(ctx: StepContext, result: VerifyResult, why: str = "") -> Reopen | None:
+    """The summary reopened with what to do when a three- or four-factor check did not pass
+    (the service is down, or the information does not match; `why` says what must match
+    in this dialog), or None when it passed. Every value typed stays for the retry."""
+    if result.unavailable:
+        return Reopen(VERIFY_DOWN)
+    if result.ok:
+        return None
+    mismatch, entry_id = _MISMATCH[result.check]
+    return Reopen(f"{mismatch}{why}\n{advice(ctx, entry_id)}")
 
 
 def text_value(validate: Callable[[str], str]) -> Callable[[str, StepContext, Values], str]:

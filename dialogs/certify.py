@@ -22,11 +22,8 @@ from adapters.platform_port import (
 )
 from dialogs import validators
 from dialogs.account_common import (
-    ENTERPRISE_MISMATCH,
-    PERSON_MISMATCH,
-    VERIFY_DOWN,
     VERIFYING,
-    advice,
+    check_refused,
     ensure_available,
     not_registered,
     sms_field,
@@ -166,10 +163,8 @@ async def _person_prefill(ctx: StepContext, arg: str) -> Values:
 async def _person_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     result = await ctx.ports.verify.three_factor(values["name"], values["cert_type"],
                                                  values["cert_number"], values["phone"])
-    if result.unavailable:
-        return Reopen(VERIFY_DOWN)
-    if not result.ok:
-        return Reopen(f"{PERSON_MISMATCH}\n{advice(ctx, 'q2_personal_mismatch')}")
+    if (refused := check_refused(ctx, result)) is not None:
+        return refused
     cert = PersonCert(name=values["name"], cert_type=values["cert_type"],
                       cert_number=values["cert_number"], phone=values["phone"],
                       certified_at=ctx.now)
@@ -236,10 +231,8 @@ async def _enterprise_prefill(ctx: StepContext, arg: str) -> Values:
 async def _enterprise_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     result = await ctx.ports.verify.four_factor(values["company"], values["uscc"],
                                                 values["legal_rep"], values["legal_rep_id"])
-    if result.unavailable:
-        return Reopen(VERIFY_DOWN)
-    if not result.ok:
-        return Reopen(f"{ENTERPRISE_MISMATCH}\n{advice(ctx, 'q3_enterprise_mismatch')}")
+    if (refused := check_refused(ctx, result)) is not None:
+        return refused
     data = EnterpriseInput(name=values["company"], uscc=values["uscc"],
                            legal_rep=values["legal_rep"], legal_rep_id=values["legal_rep_id"])
     try:

@@ -13,11 +13,8 @@ from __future__ import annotations
 from adapters.platform_port import PlatformError, RegisterInput
 from dialogs import validators
 from dialogs.account_common import (
-    ENTERPRISE_MISMATCH,
-    PERSON_MISMATCH,
-    VERIFY_DOWN,
     VERIFYING,
-    advice,
+    check_refused,
     ensure_available,
     sms_field,
     text_value,
@@ -96,18 +93,14 @@ async def _confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     verify = ctx.ports.verify
     person = await verify.three_factor(values["legal_name"], "resident", values["legal_id"],
                                        values["phone"])
-    if person.unavailable:
-        return Reopen(VERIFY_DOWN)
-    if not person.ok:
-        return Reopen(f"{PERSON_MISMATCH}手机号须是法定代表人本人实名登记的号码。\n"
-                      f"{advice(ctx, 'q2_personal_mismatch')}")
+    refused = check_refused(ctx, person, "手机号须是法定代表人本人实名登记的号码。")
+    if refused is not None:
+        return refused
     company = await verify.four_factor(values["company"], values["uscc"],
                                        values["legal_name"], values["legal_id"])
-    if company.unavailable:
-        return Reopen(VERIFY_DOWN)
-    if not company.ok:
-        return Reopen(f"{ENTERPRISE_MISMATCH}注册人须是这家企业的法定代表人。\n"
-                      f"{advice(ctx, 'q3_enterprise_mismatch')}")
+    refused = check_refused(ctx, company, "注册人须是这家企业的法定代表人。")
+    if refused is not None:
+        return refused
     data = RegisterInput(phone=values["phone"], legal_name=values["legal_name"],
                          legal_id=values["legal_id"], company=values["company"],
                          uscc=values["uscc"])
