@@ -34,9 +34,10 @@ class FaqResponder:
         result = self.matcher.ask(text) if self.matcher is not None else None
         observe.faq("unanswered" if result is None else {
             "answer": "answered", "suggest": "suggested"}.get(result.kind, "unanswered"))
+        if (result is None or result.kind != "answer") and self.log_store is not None:
+            # Operators want every question we could not answer outright, guesses too.
+            await self.log_store.record(text, ctx.now)
         if result is None or result.kind == "none":
-            if self.log_store is not None:
-                await self.log_store.record(text, ctx.now)
             return [Text(NOT_FOUND)]
         if result.kind == "answer":
             return self._entry_reply(conv, result.candidates[0].entry)

@@ -65,6 +65,15 @@ class Router:
         """Start what an intent names, putting an unfinished dialog aside first."""
         if intent.key == "HELP":
             return self.menu(conv, lead=WELCOME if arg == "welcome" else "")
+        if intent.dialog and intent.dialog == conv.dialog:
+            # A menu click on what is already being filled in must not wipe the answers.
+            dialog = self.registry.dialog(conv.dialog)
+            assert dialog is not None
+            return [Text(f"您正在办理「{dialog.title}」，我们接着来。\n"
+                         + await dialog.prompt(ctx, conv))]
+        if intent.dialog and not arg and not conv.dialog and conv.paused \
+                and conv.paused.get("dialog") == intent.dialog:
+            return self._offer_paused(conv)
         notice = ""
         if conv.dialog and intent.dialog != conv.dialog:
             notice = self._pause(ctx, conv)
@@ -249,6 +258,18 @@ class Router:
         """False for browsing (lists, searches): nothing typed there to keep, and putting
         it aside would push out a form that was put aside before."""
         return bool(getattr(self.registry.dialog(conv.dialog or ""), "resumable", True))
+
+    def _offer_paused(self, conv: ConvState) -> list[Reply]:
+        """Starting again what was put aside: ask rather than silently begin anew."""
+        assert conv.paused is not None
+        dialog = self.registry.dialog(conv.paused["dialog"])
+        probe = ConvState(openid=conv.openid)
+        probe.restore(conv.paused)
+        progress = dialog.progress(probe) if dialog else ""
+        conv.choices = {"kind": "resume"}
+        done = f"（{progress}）" if progress else ""
+        title = dialog.title if dialog else "填写"
+        return [Text(f"您上次的「{title}」还没填完{done}。\n1 继续填写\n2 重新开始")]
 
     def _pause(self, ctx: StepContext, conv: ConvState) -> str:
         if not self._resumable(conv):

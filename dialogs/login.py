@@ -35,6 +35,7 @@ def _answer(result: LoginResult) -> str:
 
 class LoginDialog(Dialog):
     name = "login"
+    resumable = False  # a 5-minute QR question is not worth a 7-day 继续填写
     title = "网页端登录"
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:

@@ -140,3 +140,19 @@ async def test_machine_models_detached_after_steps(make_harness: MakeHarness) ->
     h = await demo(make_harness)
     await h.walk("演示", "褚四", "13812345678", "上一步", "修改 姓名")
     assert DEMO_DIALOG.machine.model_count() == 1
+
+
+async def test_starting_a_paused_form_again_offers_to_continue(make_harness: MakeHarness) -> None:
+    h = await demo(make_harness)
+    await h.walk("演示", "卫五", "13812345678")
+    assert "继续填写" in await h.say("联系我们")  # put aside
+    offer = await h.say("演示")
+    assert "上次的「演示表单」还没填完（已填2项）" in offer and "1 继续填写" in offer
+    assert "请选择颜色" in await h.say("1")
+
+
+async def test_menu_click_on_the_open_form_keeps_its_answers(make_harness: MakeHarness) -> None:
+    h = await demo(make_harness)
+    await h.walk("演示", "蒋六")
+    again = await h.click("DEMO")
+    assert "您正在办理「演示表单」" in again and "请输入手机号" in again
