@@ -106,3 +106,16 @@ class Dialog:
 
     def progress(self, conv: ConvState) -> str:
         return ""
+
+
+class BrowsingDialog(Dialog):
+    """A list to look through (products, policies, my demands). Nothing typed there is
+    worth keeping, so the router closes it instead of putting it aside (`resumable`), and
+    every start takes the conversation over afresh."""
+
+    resumable = False
+
+    def begin(self, conv: ConvState, state: str) -> None:
+        """Make this dialog the active one at `state`, dropping what another one held."""
+        conv.clear_dialog()
+        conv.dialog, conv.state = self.name, state

@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.platform_port import PlatformError, Policy, Product, ProductQuery
 from dialogs.amounts import format_wan, parse_amount, parse_term_months
-from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.registry import Intent
 from dialogs.validators import Invalid, normalize
 
@@ -96,14 +96,12 @@ def product_detail(p: Product, zone_names: dict[str, str]) -> str:
             f"想申请？回复「发布需求」，选定向需求并指定{p.institution}即可。")
 
 
-class Products(Dialog):
+class Products(BrowsingDialog):
     name = PRODUCTS
     title = "金融产品"
-    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
-        conv.clear_dialog()
-        conv.dialog, conv.state = PRODUCTS, "ask"
+        self.begin(conv, "ask")
         if arg.strip():
             return await self._search(ctx, conv, arg)
         return Step.text(ASK_PRODUCTS)
@@ -232,14 +230,12 @@ def pack(texts: list[str], limit: int = MAX_BYTES) -> list[str]:
     return pages
 
 
-class Policies(Dialog):
+class Policies(BrowsingDialog):
     name = POLICIES
     title = "政策专区"
-    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
-        conv.clear_dialog()
-        conv.dialog, conv.state = POLICIES, "zones"
+        self.begin(conv, "zones")
         try:
             text = await self._zones(ctx, conv)
         except PlatformError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from adapters.platform_port import Demand, IllegalMove, PlatformError
-from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
 from dialogs.demand_publish import NAME as PUBLISH
 from dialogs.demand_text import (
@@ -41,10 +41,9 @@ RECORD_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
 FINISHED = ("已放款", "已退回", "已撤回")
 
 
-class DemandList(Dialog):
+class DemandList(BrowsingDialog):
     name = NAME
     title = "我的需求"
-    resumable = False  # browsing: the router closes it instead of putting it aside
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
         try:
@@ -55,8 +54,7 @@ class DemandList(Dialog):
             if profile.active is None:
                 return Step.text("您的账号还没有认证企业。回复「认证授权」完成企业认证后，"
                                  "就能发布和查看融资需求。")
-            conv.clear_dialog()
-            conv.dialog, conv.state = NAME, "list"
+            self.begin(conv, "list")
             arg = arg.strip()
             if re.fullmatch(r"\d{12}", arg):
                 arg = "RZ" + arg
