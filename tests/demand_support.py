@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select
 
 from adapters.outbox import OutboxRow
-from adapters.platform_local.models import AccountRow, MembershipRow
+from adapters.platform_local.models import MembershipRow
 from adapters.platform_port import Demand, Move
 from adapters.sqltypes import utcnow
-from tests.factories import Seeded, seed_enterprise
+from tests.factories import Seeded, account_row, seed_enterprise
 from tests.fake_platform import FakePlatform, running_fake_platform
 from tests.support import Harness
 
@@ -58,11 +58,7 @@ class DemandEnv:
         """A second WeChat user (own account) bound to the same enterprise."""
         c, now, account_id = self.store.cipher, utcnow(), uuid.uuid4().hex
         async with self.store.sessions.begin() as session:
-            session.add(AccountRow(
-                id=account_id, openid=openid, phone_enc=c.encrypt(person["phone"]),
-                phone_hash=c.lookup_hash(person["phone"]), legal_name=person["name"],
-                legal_id_enc=c.encrypt(person["id"]), legal_id_hash=c.lookup_hash(person["id"]),
-                active_enterprise_id=enterprise_id, created_at=now))
+            session.add(account_row(c, account_id, openid, person, enterprise_id, now))
             await session.flush()
             session.add(MembershipRow(account_id=account_id, enterprise_id=enterprise_id,
                                       created_at=now, certified_at=now, authorised_at=now))

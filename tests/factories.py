@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from adapters.crypto import DataCipher
 from adapters.platform_local.models import (
     AccountRow,
     EnterpriseRow,
@@ -27,6 +29,18 @@ class Seeded:
     enterprise_id: str
 
 
+def account_row(cipher: DataCipher, account_id: str, openid: str, person: dict[str, str],
+                active_enterprise_id: str, now: datetime) -> AccountRow:
+    """The account of `person` bound to `openid`, its phone and ID encrypted and hashed as
+    the local platform stores them."""
+    phone, legal_id = person["phone"], person["id"]
+    return AccountRow(
+        id=account_id, openid=openid, legal_name=person["name"],
+        phone_enc=cipher.encrypt(phone), phone_hash=cipher.lookup_hash(phone),
+        legal_id_enc=cipher.encrypt(legal_id), legal_id_hash=cipher.lookup_hash(legal_id),
+        active_enterprise_id=active_enterprise_id, created_at=now)
+
+
 async def seed_enterprise(rt: Runtime, openid: str, *, person: dict[str, str] = ZHOU_LU,
                           enterprise: dict[str, str] = YUNNAN_TRADE, certified: bool = True,
                           authorised: bool = True, person_cert: bool = True) -> Seeded:
@@ -35,11 +49,7 @@ async def seed_enterprise(rt: Runtime, openid: str, *, person: dict[str, str] = 
     c = rt.cipher
     account_id, enterprise_id = uuid.uuid4().hex, uuid.uuid4().hex
     async with rt.sessions.begin() as session:
-        session.add(AccountRow(
-            id=account_id, openid=openid, phone_enc=c.encrypt(person["phone"]),
-            phone_hash=c.lookup_hash(person["phone"]), legal_name=person["name"],
-            legal_id_enc=c.encrypt(person["id"]), legal_id_hash=c.lookup_hash(person["id"]),
-            active_enterprise_id=enterprise_id, created_at=now))
+        session.add(account_row(c, account_id, openid, person, enterprise_id, now))
         await session.flush()
         if person_cert:
             session.add(PersonCertRow(
