@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def serve_posts(handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                      *paths: str) -> tuple[web.AppRunner, str]:
+    """A stand-in for an outside HTTP service (SMS gateway, verification API): `handler`
+    answers POSTs to `paths` on a loopback port. Returns the runner, for the test to clean
+    up, and the base URL (http://127.0.0.1:PORT)."""
+    app = web.Application()
+    for path in paths:
+        app.router.add_post(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
 
 
 @dataclass

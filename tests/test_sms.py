@@ -16,7 +16,7 @@ from adapters.sms import BEIJING, HttpGateway, SmsService, wait_text
 from adapters.sqltypes import utcnow
 from bot import cli_accounts
 from tests.accounts_support import ZHOU, last_code, sms_count, to_code
-from tests.support import Harness, free_port
+from tests.support import Harness, serve_posts
 
 PHONE = "13812345678"
 
@@ -116,13 +116,8 @@ async def _gateway_server(status: int, delay: float = 0.0) -> tuple[web.AppRunne
         await asyncio.sleep(delay)
         return web.json_response({"ok": status < 300}, status=status)
 
-    app = web.Application()
-    app.router.add_post("/sms", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/sms", seen
+    runner, base = await serve_posts(receive, "/sms")
+    return runner, f"{base}/sms", seen
 
 
 async def test_http_gateway_posts_json_and_reports_failure(harness: Harness) -> None:

@@ -15,7 +15,7 @@ from adapters.verify import HttpVerifier, LocalVerifier, build_verifier
 from bot.settings import load_settings
 from tests.accounts_support import LI, LI_SECOND, MA, MENGZI, WANG_PHONE, YANG, ZHOU
 from tests.factories import seed_enterprise
-from tests.support import Harness, eventually, free_port
+from tests.support import Harness, eventually, free_port, serve_posts
 
 
 @pytest.fixture
@@ -90,14 +90,8 @@ async def _server(answer: Any, status: int = 200, delay: float = 0.0
             return web.Response(text=answer, status=status)
         return web.json_response(answer, status=status)
 
-    app = web.Application()
-    app.router.add_post("/verify/three-factor", handle)
-    app.router.add_post("/verify/four-factor", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/verify/", seen
+    runner, base = await serve_posts(handle, "/verify/three-factor", "/verify/four-factor")
+    return runner, f"{base}/verify/", seen
 
 
 async def test_http_verifier_answers() -> None:
