@@ -12,6 +12,7 @@ reopen the same forms prefilled; 添加企业 uses the enterprise form empty.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from adapters.platform_port import (
     AuthorisationInput,
@@ -316,13 +317,24 @@ async def _sign_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
 _LABEL = re.compile(r"^(?:水费|电费|燃气费?|水|电|气)?(?:户号|账号|号码)(?:是|为)?[:：]?\s*")
 
 
-def _utility_account(text: str, ctx: StepContext, values: Values) -> str | None:
-    stripped = _LABEL.sub("", text.strip())
-    return validators.optional_account(stripped or text)
+_UTILITY = {"水": "水费户号", "电": "电费户号", "气": "燃气户号"}
+
+
+def _account_parser(label: str) -> Callable[[str, StepContext, Values], str | None]:
+    def parse(text: str, ctx: StepContext, values: Values) -> str | None:
+        named = _LABEL.match(text.strip())
+        if named:  # "电费户号：530…" typed at the water question is not a water account
+            said = next((v for k, v in _UTILITY.items() if k in named.group(0)), label)
+            if said != label:
+                raise validators.Invalid(f"这是{said}吧？现在要填的是{label}。")
+        stripped = _LABEL.sub("", text.strip())
+        return validators.optional_account(stripped or text)
+
+    return parse
 
 
 def _account_field(key: str, label: str) -> Field:
-    return Field(key, label, f"请输入{label}，没有请回复「无」：", parse=_utility_account,
+    return Field(key, label, f"请输入{label}，没有请回复「无」：", parse=_account_parser(label),
                  display=mask_account, aliases=(label[:2],))
 
 

@@ -269,7 +269,7 @@ class DemandForm(FormDialog):
             unknown = next((p for p in _SPLIT.split(text.strip())
                             if p and not p.isdigit() and not self._known(conv, spec, p)), text)
             raise Invalid(f"「{unknown[:20]}」不在服务{enterprise.region}的金融机构名单里，"
-                          "只能从下面的机构中选。") from None
+                          "请从列出的机构中选。") from None
 
     def _known(self, conv: ConvState, spec: Field, part: str) -> bool:
         return any(part in (o.label, o.key, *o.aliases) or part in o.label

@@ -24,6 +24,7 @@ ChoiceSource = Sequence["Choice"] | Callable[[StepContext, Values], Awaitable[Se
 # With a current value shown, these keep it ("确认" is what people type when it's right).
 KEEP_WORDS = ("不变", "保留", "不改", "跳过", "确认", "对", "对的", "没错")
 FAILS_BEFORE_HELP = 3
+LONG_LIST = 8
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮"
 
 
@@ -185,7 +186,8 @@ class FormDialog(Dialog):
         tail = ""
         if fails[spec.key] >= FAILS_BEFORE_HELP:
             tail = "多次没通过？回复「帮助」看说明，或回复「转人工」。"
-        return Step(say=Step.text(reason, self._question(conv), tail).say, rejected=True)
+        return Step(say=Step.text(reason, self._question(conv, compact=True), tail).say,
+                    rejected=True)
 
     async def _at_summary(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
         word = text.strip()
@@ -269,7 +271,9 @@ class FormDialog(Dialog):
         return _pick_one(options, text).key
 
     # --- rendering -----------------------------------------------------------------------
-    def _question(self, conv: ConvState) -> str:
+    def _question(self, conv: ConvState, *, compact: bool = False) -> str:
+        """The current question; `compact` (re-asking after a wrong answer) leaves out a
+        long option list the user has just seen, so a phone screen is not filled again."""
         spec = self.fields.get(conv.state or "")
         if spec is None:
             return ""
@@ -278,7 +282,10 @@ class FormDialog(Dialog):
         prompt = spec.prompt(conv.values) if callable(spec.prompt) else spec.prompt
         lines = [f"{position}{prompt}"]
         options = self._options(conv, spec) if spec.choices is not None else []
-        lines += [f"{i} {c.label}" for i, c in enumerate(options, 1)]
+        if compact and len(options) > LONG_LIST:
+            lines.append(f"（选项见上一条，共{len(options)}项）")
+        else:
+            lines += [f"{i} {c.label}" for i, c in enumerate(options, 1)]
         if spec.key in conv.values:
             lines.append(f"当前：{self._display(conv, spec)}，不改请回复「不变」")
         return "\n".join(lines)

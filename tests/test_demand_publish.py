@@ -107,7 +107,8 @@ async def test_institution_choice_refusals(env: DemandEnv) -> None:
     assert "重复" in twice
     outside = await env.h.say("1 曲靖市商业银行")
     assert "「曲靖市商业银行」不在服务玉溪市红塔区的金融机构名单里" in outside
-    assert "1 中国工商银行云南省分行" in outside
+    # The 16-line list was just shown; a wrong answer re-asks without repeating it.
+    assert "（选项见上一条，共16项）" in outside and "1 中国工商银行云南省分行" not in outside
     nicknames = await env.h.say("工行 农行 建行")
     assert "贷款用途" in nicknames
     summary = await env.h.say("采购原材料")
