@@ -12,6 +12,7 @@ information does not match, as the platform itself does.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
@@ -68,7 +69,7 @@ class LocalVerifier:
 
     async def three_factor(self, name: str, cert_type: str, cert_number: str,
                            phone: str) -> VerifyResult:
-        people, _ = load_registry(self.path)
+        people, _ = await asyncio.to_thread(load_registry, self.path)
         number = _number(cert_number)
         person = next((p for p in people if p.id_number == number), None)
         failed = None
@@ -84,7 +85,7 @@ class LocalVerifier:
 
     async def four_factor(self, company: str, uscc: str, legal_rep: str,
                           legal_rep_id: str) -> VerifyResult:
-        _, enterprises = load_registry(self.path)
+        _, enterprises = await asyncio.to_thread(load_registry, self.path)
         code = _number(uscc)
         found = next((e for e in enterprises if e.uscc == code), None)
         failed = None

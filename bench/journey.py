@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -42,7 +43,8 @@ NAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施�
 
 
 def person(i: int) -> dict[str, str]:
-    body = f"530102{19700101 + (i % 28):08d}{i % 1000:03d}"
+    born = date(1970, 1, 1) + timedelta(days=i // 500)  # 500 sequence numbers a day
+    body = f"530102{born:%Y%m%d}{i % 500:03d}"
     name = NAMES[i % len(NAMES)] + NAMES[(i // len(NAMES)) % len(NAMES)] + "测"
     return {"name": name, "id_number": body + gb11643_check_char(body),
             "phone": f"139{i:08d}"}
