@@ -65,8 +65,9 @@ class Router:
         """Start what an intent names, putting an unfinished dialog aside first."""
         if intent.key == "HELP":
             return self.menu(conv, lead=WELCOME if arg == "welcome" else "")
-        if intent.dialog and intent.dialog == conv.dialog:
-            # A menu click on what is already being filled in must not wipe the answers.
+        if intent.dialog and intent.dialog == conv.dialog and self._resumable(conv):
+            # A menu click on what is already being filled in must not wipe the answers
+            # (a browsing dialog, like a list, simply starts over).
             dialog = self.registry.dialog(conv.dialog)
             assert dialog is not None
             return [Text(f"您正在办理「{dialog.title}」，我们接着来。\n"

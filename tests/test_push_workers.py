@@ -39,7 +39,7 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]
     try:
-        await eventually(lambda: len(h.fake.sent(kind="template")) >= 1000, within=60)
+        await eventually(lambda: len(h.fake.sent(kind="template")) >= 1000, within=180)
         await asyncio.sleep(0.3)  # anything sent twice would show up by now
     finally:
         stop.set()
