@@ -36,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     outbox.add_argument("--limit", type=int, default=30)
 
     sub.add_parser("push-worker", help="run the push worker alone")
+    sub.add_parser("diagrams", help="redraw docs/dialogs.md from the dialogs and lifecycle")
 
     fake = sub.add_parser("fake-wechat", help="run the fake WeChat API alone")
     fake.add_argument("--host", default="127.0.0.1")

@@ -47,6 +47,12 @@ async def dispatch(args: argparse.Namespace) -> int:
         return await outbox(settings, args)
     if command == "push-worker":
         return await push_worker(settings)
+    if command == "diagrams":
+        from bot.diagrams import write
+        from dialogs.registry import Registry
+
+        print(f"wrote {write(Registry.default(settings.extra_dialog_modules()))}")
+        return 0
     if command == "fake-wechat":
         from bot.fake_wechat import run_standalone
 
