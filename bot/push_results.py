@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 BLOCKED = "failed:user block"
 SYSTEM_FAILED = "failed: system failed"
+RECORD_TRIES = 4
 
 
 class TemplateResults:
@@ -25,11 +27,19 @@ class TemplateResults:
 
     async def record(self, msgid: str, status: str) -> None:
         status = status.strip()
+        # The worker writes a send's msgid a few milliseconds after WeChat accepted it;
+        # a result that overtakes that write waits for it briefly instead of being lost.
+        for _ in range(RECORD_TRIES):
+            if await self._apply(msgid, status):
+                return
+            await asyncio.sleep(0.05)
+        log.info("template result for unknown msgid %s: %s", msgid, status)
+
+    async def _apply(self, msgid: str, status: str) -> bool:
         async with self.sessions.begin() as session:
             row = await session.scalar(select(OutboxRow).where(OutboxRow.msgid == msgid))
             if row is None:
-                log.info("template result for unknown msgid %s: %s", msgid, status)
-                return
+                return False
             values: dict[str, object] = {"delivery_status": status[:60]}
             if status == BLOCKED:
                 values.update(status="ended", last_error="用户拒收模板消息")
@@ -39,3 +49,4 @@ class TemplateResults:
                 values.update(status="pending", next_attempt_at=self.clock(), msgid=None,
                               delivery_status=f"retried after {status}"[:60])
             await session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
+        return True
