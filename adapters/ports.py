@@ -4,7 +4,12 @@ and are chosen by settings in `server.py`; tests use the same real implementatio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from adapters.platform_port import Catalog, Platform
+    from adapters.sms import SmsService
+    from adapters.verify import Verifier
 
 
 class WeChatApiError(Exception):
@@ -37,10 +42,11 @@ class FaqPort(Protocol):
 
 @dataclass
 class Ports:
-    """Everything a dialog may reach. Fields are filled by the composition root."""
+    """Everything a dialog may reach. Fields are filled by the composition root; a test
+    may leave out what it does not exercise."""
 
-    faq: Any = None
-    platform: Any = None
-    sms: Any = None
-    verify: Any = None
-    catalog: Any = None
+    faq: FaqPort | None = None
+    platform: Platform | None = None
+    sms: SmsService | None = None
+    verify: Verifier | None = None
+    catalog: Catalog | None = None

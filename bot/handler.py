@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from adapters.outbox import OutboxItem
@@ -54,7 +54,6 @@ class Outcome:
     detached: bool = False
     dialog: str | None = None
     state: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Bot:
