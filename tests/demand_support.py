@@ -29,7 +29,7 @@ from tests.fake_platform import FakePlatform, running_fake_platform
 from tests.support import Harness
 
 MakeHarness = Callable[..., Awaitable[Harness]]
-DEMAND_NO = re.compile(r"RZ\d{12}")
+DEMAND_NO = re.compile(r"RZ\d{14}")
 # The manual's example enterprise is in 玉溪市红塔区: 16 institutions serve it.
 WALK_DIRECTED = ("发布需求", "1", "二十万元", "12", "1", "1", "1 2", "采购原材料")
 WALK_OPEN = ("发布需求", "1", "50万", "不限", "1", "2", "支付货款")

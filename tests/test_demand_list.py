@@ -14,7 +14,7 @@ from tests.demand_support import (  # noqa: F401  (env_fixture provides `env`)
     env_fixture,
 )
 
-LINE = re.compile(r"^\d (RZ\d{12}) ", re.MULTILINE)
+LINE = re.compile(r"^\d (RZ\d{14}) ", re.MULTILINE)
 
 
 async def test_nothing_yet_and_not_registered(env: DemandEnv) -> None:

@@ -143,7 +143,7 @@ async def test_draft_saved_then_resumed_and_submitted(env: DemandEnv) -> None:
     await env.h.walk(*WALK_DIRECTED)
     saved = await env.h.say("暂存")
     assert "已暂存为草稿" in saved
-    no = saved.split("单据号：")[1][:14]
+    no = saved.split("单据号：")[1][:16]
     listed = await env.h.say("草稿")
     assert no in listed and "草稿" in listed
     detail = await env.h.say("1")

@@ -348,7 +348,9 @@ class DemandsMixin(LocalBase):
         last = await session.scalar(select(func.max(DemandRow.no))
                                     .where(DemandRow.no.like(prefix + "%")))
         sequence = int(last[len(prefix):]) + 1 if last else 1
-        return f"{prefix}{sequence:04d}"
+        # Fixed width keeps max() right: with 4 digits the 10,000th demand of a day
+        # sorted below the 9,999th and collided with it.
+        return f"{prefix}{sequence:06d}"
 
     def _audience(self, chosen: Sequence[CatalogInstitution], region: str) -> str:
         if not chosen:
