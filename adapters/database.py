@@ -92,6 +92,11 @@ class PhaseRunner:
     each costs several thread hops (~0.3 ms). Here a whole phase runs in one hop: on
     SQLite on a dedicated thread owning a plain sqlite3 connection, on PostgreSQL through
     `run_sync` on the async engine. The same function serves both.
+
+    On SQLite, phases that arrive while the thread is busy are run together in one
+    transaction (group commit), each write in its own SAVEPOINT so one failing phase
+    (a duplicate delivery) leaves the others intact. Nobody learns a write's result
+    before the batch has committed.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -103,7 +108,15 @@ class PhaseRunner:
                 engine.url.set(drivername="sqlite"), poolclass=StaticPool,
                 connect_args={"check_same_thread": False})
             event.listen(self._sync, "connect", _sqlite_pragmas)
+            # pysqlite's own implicit transactions break SAVEPOINT; SQLAlchemy's recipe:
+            # let it autocommit and emit BEGIN ourselves.
+            event.listen(self._sync, "connect", _pysqlite_manual_begin)
+            event.listen(self._sync, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._pending: list[tuple[Callable[..., Any], tuple[Any, ...], bool,
+                                  asyncio.Future[Any]]] = []
+        self._flushing = False
+        self._flusher: asyncio.Future[None] | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any, write: bool = False,
                   conn: AsyncConnection | None = None) -> T:
@@ -115,16 +128,56 @@ class PhaseRunner:
             opener = self.engine.begin() if write else self.engine.connect()
             async with opener as conn:
                 return await conn.run_sync(fn, *args)
-        sync = self._sync
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((fn, args, write, future))
+        if not self._flushing:
+            self._flushing = True
+            self._flusher = asyncio.ensure_future(self._flush())
+        return await future
 
-        def in_thread() -> T:
-            with sync.begin() as conn:
-                return fn(conn, *args)
-
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         gate = sqlite_gate(self.engine)
         assert gate is not None
-        async with gate:
-            return await asyncio.get_running_loop().run_in_executor(self._thread, in_thread)
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    async with gate:
+                        outcomes = await loop.run_in_executor(self._thread, self._batch, batch)
+                except BaseException as exc:  # the batch never committed
+                    outcomes = [(False, exc)] * len(batch)
+                for (_fn, _args, _write, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        finally:
+            self._flushing = False
+        self._flusher: asyncio.Future[None] | None = None
+
+    def _batch(self, batch: list[tuple[Callable[..., Any], tuple[Any, ...], bool, Any]]
+               ) -> list[tuple[bool, Any]]:
+        assert self._sync is not None
+        outcomes: list[tuple[bool, Any]] = []
+        with self._sync.begin() as conn:
+            for fn, args, write, _future in batch:
+                if not write:
+                    try:
+                        outcomes.append((True, fn(conn, *args)))
+                    except Exception as exc:
+                        outcomes.append((False, exc))
+                    continue
+                savepoint = conn.begin_nested()
+                try:
+                    outcomes.append((True, fn(conn, *args)))
+                    savepoint.commit()
+                except Exception as exc:
+                    savepoint.rollback()
+                    outcomes.append((False, exc))
+        return outcomes
 
     def close(self) -> None:
         if self._thread is not None:
@@ -135,6 +188,10 @@ class PhaseRunner:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _pysqlite_manual_begin(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
 
 
 def _ensure_sqlite_dir(url: str) -> None:
