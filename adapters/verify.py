@@ -66,10 +66,17 @@ def _number(text: str) -> str:
 class LocalVerifier:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._loading = asyncio.Lock()
+
+    async def _registry(self) -> Any:
+        # One parse at a time, off the event loop: thirty users verifying at once right
+        # after a start (or an edit of the file) must not parse the YAML thirty times.
+        async with self._loading:
+            return await asyncio.to_thread(load_registry, self.path)
 
     async def three_factor(self, name: str, cert_type: str, cert_number: str,
                            phone: str) -> VerifyResult:
-        people, _ = await asyncio.to_thread(load_registry, self.path)
+        people, _ = await self._registry()
         number = _number(cert_number)
         person = next((p for p in people if p.id_number == number), None)
         failed = None
@@ -85,7 +92,7 @@ class LocalVerifier:
 
     async def four_factor(self, company: str, uscc: str, legal_rep: str,
                           legal_rep_id: str) -> VerifyResult:
-        _, enterprises = await asyncio.to_thread(load_registry, self.path)
+        _, enterprises = await self._registry()
         code = _number(uscc)
         found = next((e for e in enterprises if e.uscc == code), None)
         failed = None
