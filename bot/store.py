@@ -79,9 +79,6 @@ class ConversationStore:
     async def delivery(self, key: str) -> list[Reply] | None:
         return (await self.begin(key, ""))[0]
 
-    async def load(self, openid: str) -> Loaded:
-        return (await self.begin("", openid))[1]
-
     def _loaded(self, openid: str, row: Any) -> Loaded:
         known = row["known"] is not None
         if row["version"] is None:

@@ -20,7 +20,7 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
-from wechatpy.replies import EmptyReply, TextReply, TransferCustomerServiceReply
+from wechatpy.replies import TextReply, TransferCustomerServiceReply
 
 MAX_BODY = 64 * 1024
 _HOSTILE = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
@@ -70,22 +70,23 @@ class Codec:
         if age > self.max_age:
             raise Refused(403, "stale timestamp")
 
-    def verify_echo(self, query: dict[str, str]) -> str:
+    def _require_signature(self, query: dict[str, str]) -> None:
         if not signature_ok(self.token, query.get("signature"), query.get("timestamp"),
                             query.get("nonce")):
             raise Refused(403, "bad signature")
+
+    def verify_echo(self, query: dict[str, str]) -> str:
+        self._require_signature(query)
         return query.get("echostr", "")
 
     def check_request(self, query: dict[str, str]) -> None:
         """Signature and freshness, checked before the body is even read."""
-        if not signature_ok(self.token, query.get("signature"), query.get("timestamp"),
-                            query.get("nonce")):
-            raise Refused(403, "bad signature")
+        self._require_signature(query)
         self.check_fresh(query.get("timestamp"))
 
     def decode(self, query: dict[str, str], body: bytes) -> BaseMessage:
-        """Verify, decrypt and parse one POST; raises Refused(403|400)."""
-        self.check_request(query)
+        """Decrypt and parse one POST whose query `check_request` has already accepted;
+        raises Refused(403|400)."""
         ts, nonce = query.get("timestamp"), query.get("nonce")
         if len(body) > MAX_BODY:
             raise Refused(400, "body too large")
@@ -132,10 +133,6 @@ class Codec:
         if not self.safe_mode:
             return out.render()
         return self._crypto().encrypt_message(out.render(), nonce or _nonce())
-
-
-def empty() -> str:
-    return EmptyReply().render()
 
 
 def _text(body: bytes) -> str:
