@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot import commands
 from bot.faq_reply import FaqResponder
 from dialogs.base import ConvState, Step, StepContext
-from dialogs.help import COMMANDS_HELP, MENU_ITEMS, WELCOME
+from dialogs.help import COMMANDS_HELP, MENU_ITEMS
 from dialogs.registry import Intent, Registry
 from dialogs.replies import Reply, Text, Transfer
 
@@ -63,8 +63,6 @@ class Router:
     async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
                          arg: str = "") -> list[Reply]:
         """Start what an intent names, putting an unfinished dialog aside first."""
-        if intent.key == "HELP":
-            return self.menu(conv, lead=WELCOME if arg == "welcome" else "")
         if intent.dialog and intent.dialog == conv.dialog and self._resumable(conv):
             # A menu click on what is already being filled in must not wipe the answers
             # (a browsing dialog, like a list, simply starts over).

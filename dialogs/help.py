@@ -101,6 +101,5 @@ INTENTS = [
     Intent("GUIDE", ("使用指南", "指南", "怎么用", "使用说明", "说明"), respond=guide),
     Intent("HUMAN", (), respond=human),
     Intent("FAQ", ("常见问题", "问题", "faq", "疑问"), respond=topics),
-    Intent("HELP", ()),
 ]
 DIALOGS: list[Dialog] = []
