@@ -130,7 +130,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
         await database.migrate(engine)
     sessions = database.session_factory(engine)
     matcher = await asyncio.to_thread(load_faq, settings.knowledge_dir) if faq == "load" else faq
-    ports = build_ports(settings, sessions, cipher, clock, matcher)
+    runner = database.PhaseRunner(engine)
+    ports = build_ports(settings, sessions, cipher, clock, matcher, runner)
     registry = registry or Registry.default(settings.extra_dialog_modules())
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
@@ -141,7 +142,6 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock)
-    runner = database.PhaseRunner(engine)
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,

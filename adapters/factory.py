@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.crypto import DataCipher
+from adapters.database import PhaseRunner
 from adapters.ports import Ports
 from bot.settings import Settings
 
 
 def build_ports(settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                cipher: DataCipher, clock: Callable[[], datetime], faq: Any) -> Ports:
+                cipher: DataCipher, clock: Callable[[], datetime], faq: Any,
+                runner: PhaseRunner | None = None) -> Ports:
     from adapters.catalog import build_catalog
     from adapters.sms import build_sms
     from adapters.verify import build_verifier
@@ -28,6 +30,6 @@ def build_ports(settings: Settings, sessions: async_sessionmaker[AsyncSession],
         from adapters.local_data import load_catalog
         from adapters.platform_local import LocalPlatform
 
-        platform = LocalPlatform(sessions, cipher, load_catalog(), clock)
+        platform = LocalPlatform(sessions, cipher, load_catalog(), clock, runner)
     return Ports(faq=faq, platform=platform, sms=build_sms(settings, sessions, cipher, clock),
                  verify=build_verifier(settings), catalog=catalog)

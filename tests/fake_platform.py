@@ -297,6 +297,7 @@ async def running_fake_platform(db_url: str, schema: str | None, tmp: str, *,
         yield fake
     finally:
         await fake.stop()
+        local.runner.close()
         await engine.dispose()
         if own_schema:
             admin = database.make_engine(db_url)

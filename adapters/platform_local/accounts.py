@@ -13,8 +13,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +43,33 @@ from adapters.platform_port import (
     RegisterInput,
 )
 
+# The whole profile in one statement, built once (SQLAlchemy then reuses its compiled form
+# and result metadata): the three ORM queries it replaces were a third of a journey
+# message's CPU.
+_A, _P = AccountRow.__table__, PersonCertRow.__table__
+_E, _M = EnterpriseRow.__table__, MembershipRow.__table__
+_PROFILE = (
+    select(_A.c.id, _A.c.phone_enc, _A.c.legal_name, _A.c.legal_id_enc, _A.c.created_at,
+           _A.c.active_enterprise_id,
+           _P.c.name.label("p_name"), _P.c.cert_type.label("p_cert_type"),
+           _P.c.number_enc.label("p_number_enc"), _P.c.phone_enc.label("p_phone_enc"),
+           _P.c.certified_at.label("p_certified_at"),
+           _E.c.id.label("e_id"), _E.c.name.label("e_name"), _E.c.uscc.label("e_uscc"),
+           _E.c.legal_rep.label("e_legal_rep"),
+           _E.c.legal_rep_id_enc.label("e_legal_rep_id_enc"), _E.c.region.label("e_region"),
+           _M.c.certified_at.label("m_certified_at"),
+           _M.c.authorised_at.label("m_authorised_at"))
+    .select_from(_A.outerjoin(_P, _P.c.account_id == _A.c.id)
+                 .outerjoin(_M, _M.c.account_id == _A.c.id)
+                 .outerjoin(_E, _E.c.id == _M.c.enterprise_id))
+    .where(_A.c.openid == bindparam("openid"))
+    .order_by(_M.c.created_at, _E.c.name))
+
+
+def _read_profile(conn: Connection, openid: str) -> list[Row[Any]]:
+    return list(conn.execute(_PROFILE, {"openid": openid}).all())
+
+
 LOGIN_TTL = timedelta(minutes=5)
 KEEP_LOGINS = timedelta(days=1)
 _HELP = "请回复「转人工」或致电0871-64980508，由客服核实处理。"
@@ -65,24 +94,28 @@ class WebLogin:
 
 class AccountsMixin(LocalBase):
     async def profile(self, openid: str) -> Profile:
-        async with self.sessions() as session:
-            return await self._profile(session, openid)
-
-    async def _profile(self, session: AsyncSession, openid: str) -> Profile:
-        account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
-        if account is None:
+        rows = await self.runner.run(_read_profile, openid)
+        if not rows:
             return Profile(openid=openid)
-        cert = await session.get(PersonCertRow, account.id)
-        rows = await session.execute(
-            select(EnterpriseRow, MembershipRow)
-            .join(MembershipRow, MembershipRow.enterprise_id == EnterpriseRow.id)
-            .where(MembershipRow.account_id == account.id)
-            .order_by(MembershipRow.created_at, EnterpriseRow.name))
-        enterprises = tuple(self._enterprise(e, m) for e, m in rows)
-        return Profile(openid=openid, account=self._account(account),
-                       person=self._person(cert) if cert else None,
+        first = rows[0]
+        c = self.cipher
+        account = Account(id=first.id, phone=c.decrypt(first.phone_enc),
+                          legal_name=first.legal_name, legal_id=c.decrypt(first.legal_id_enc),
+                          created_at=first.created_at)
+        person = None
+        if first.p_certified_at is not None:
+            person = PersonCert(name=first.p_name, cert_type=first.p_cert_type,
+                                cert_number=c.decrypt(first.p_number_enc),
+                                phone=c.decrypt(first.p_phone_enc),
+                                certified_at=first.p_certified_at)
+        enterprises = tuple(
+            Enterprise(id=r.e_id, name=r.e_name, uscc=r.e_uscc, legal_rep=r.e_legal_rep,
+                       legal_rep_id=c.decrypt(r.e_legal_rep_id_enc), region=r.e_region,
+                       certified_at=r.m_certified_at, authorised_at=r.m_authorised_at)
+            for r in rows if r.e_id is not None)
+        return Profile(openid=openid, account=account, person=person,
                        enterprises=enterprises,
-                       active_enterprise_id=account.active_enterprise_id)
+                       active_enterprise_id=first.active_enterprise_id)
 
     def _account(self, row: AccountRow) -> Account:
         return Account(id=row.id, phone=self.cipher.decrypt(row.phone_enc),
