@@ -31,5 +31,6 @@ def build_ports(settings: Settings, sessions: async_sessionmaker[AsyncSession],
         from adapters.platform_local import LocalPlatform
 
         platform = LocalPlatform(sessions, cipher, load_catalog(), clock, runner)
-    return Ports(faq=faq, platform=platform, sms=build_sms(settings, sessions, cipher, clock),
+    sms = build_sms(settings, sessions, cipher, clock, runner)
+    return Ports(faq=faq, platform=platform, sms=sms,
                  verify=build_verifier(settings), catalog=catalog)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from adapters.database import Base
 from adapters.sqltypes import UTCDateTime, utcnow
@@ -61,3 +61,9 @@ async def enqueue(session: AsyncSession, items: Sequence[OutboxItem], now: datet
     transaction fail with IntegrityError: the caller's work was done before."""
     if items:
         await session.execute(insert(OutboxRow), [outbox_values(i, now) for i in items])
+
+
+def enqueue_sync(session: Session, items: Sequence[OutboxItem], now: datetime) -> None:
+    """`enqueue` for work running on a database thread (the local platform's phases)."""
+    if items:
+        session.execute(insert(OutboxRow), [outbox_values(i, now) for i in items])

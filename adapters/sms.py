@@ -25,9 +25,12 @@ import aiohttp
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from adapters.crypto import DataCipher
+from adapters.database import PhaseRunner
 from adapters.platform_local.models import SmsCodeRow, SmsMessageRow
+from adapters.session_phases import SessionPhases
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +94,7 @@ def mask_phone(phone: str) -> str:
 class SmsGateway(Protocol):
     local: bool
 
-    async def deliver(self, session: AsyncSession, phone: str, text: str,
-                      now: datetime) -> None:
+    def deliver(self, session: Session, phone: str, text: str, now: datetime) -> None:
         """Local: write inside the caller's transaction. Remote: nothing here."""
         ...
 
@@ -107,9 +109,8 @@ class LocalGateway:
     def __init__(self, cipher: DataCipher) -> None:
         self.cipher = cipher
 
-    async def deliver(self, session: AsyncSession, phone: str, text: str,
-                      now: datetime) -> None:
-        await session.execute(delete(SmsMessageRow).where(
+    def deliver(self, session: Session, phone: str, text: str, now: datetime) -> None:
+        session.execute(delete(SmsMessageRow).where(
             SmsMessageRow.created_at < now - KEEP_MESSAGES))
         session.add(SmsMessageRow(phone_enc=self.cipher.encrypt(phone),
                                   phone_hash=self.cipher.lookup_hash(phone),
@@ -126,8 +127,7 @@ class HttpGateway:
         self.url = url
         self.timeout = timeout
 
-    async def deliver(self, session: AsyncSession, phone: str, text: str,
-                      now: datetime) -> None:
+    def deliver(self, session: Session, phone: str, text: str, now: datetime) -> None:
         return None
 
     async def send(self, phone: str, text: str) -> bool:
@@ -144,13 +144,14 @@ class HttpGateway:
         return False
 
 
-class SmsService:
+class SmsService(SessionPhases):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
-                 gateway: SmsGateway, clock: Clock) -> None:
+                 gateway: SmsGateway, clock: Clock, runner: PhaseRunner | None = None) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.gateway = gateway
         self.clock = clock
+        self._use_runner(sessions, runner)
 
     async def send_code(self, phone: str, purpose: str, idem_key: str) -> SendResult:
         now = self.clock()
@@ -158,37 +159,44 @@ class SmsService:
         code = f"{secrets.randbelow(10**6):06d}"
         salt = secrets.token_hex(8)
         text = SMS_TEXT.format(code=code)
+
+        def record(session: Session) -> SendResult | int:
+            if session.scalar(select(SmsCodeRow.id).where(SmsCodeRow.idem_key == idem_key)):
+                return self._sent(phone)  # a retried delivery: sent the first time
+            refusal = self._limits(session, phone_hash, now)
+            if refusal is not None:
+                return refusal
+            # Housekeeping on the way: old codes only ever served the daily cap.
+            session.execute(delete(SmsCodeRow).where(SmsCodeRow.created_at < now - KEEP_CODES))
+            row = SmsCodeRow(phone_hash=phone_hash, purpose=purpose,
+                             code_hash=self.cipher.secret_hash(code, salt), salt=salt,
+                             attempts=0, used=False, idem_key=idem_key,
+                             created_at=now, expires_at=now + CODE_TTL)
+            session.add(row)
+            self.gateway.deliver(session, phone, text, now)
+            session.flush()
+            return row.id
+
         try:
-            async with self.sessions.begin() as session:
-                if await session.scalar(
-                        select(SmsCodeRow.id).where(SmsCodeRow.idem_key == idem_key)):
-                    return self._sent(phone)  # a retried delivery: sent the first time
-                refusal = await self._limits(session, phone_hash, now)
-                if refusal is not None:
-                    return refusal
-                # Housekeeping on the way: old codes only ever served the daily cap.
-                await session.execute(delete(SmsCodeRow).where(
-                    SmsCodeRow.created_at < now - KEEP_CODES))
-                row = SmsCodeRow(phone_hash=phone_hash, purpose=purpose,
-                                 code_hash=self.cipher.secret_hash(code, salt), salt=salt,
-                                 attempts=0, used=False, idem_key=idem_key,
-                                 created_at=now, expires_at=now + CODE_TTL)
-                session.add(row)
-                await self.gateway.deliver(session, phone, text, now)
+            recorded = await self._write(record)
         except IntegrityError:  # the same key raced in from another process
             return self._sent(phone)
+        if isinstance(recorded, SendResult):
+            return recorded
         if not self.gateway.local and not await self.gateway.send(phone, text):
-            async with self.sessions.begin() as session:
-                await session.execute(update(SmsCodeRow).where(SmsCodeRow.id == row.id)
-                                      .values(used=True))
+            def spoil(session: Session) -> None:
+                session.execute(update(SmsCodeRow).where(SmsCodeRow.id == recorded)
+                                .values(used=True))
+            await self._write(spoil)
             return SendResult(False, "failed", "短信发送失败，请稍后再获取验证码。")
         log.info("sms code sent to %s for %s", mask_phone(phone), purpose)
         return self._sent(phone)
 
     async def check_code(self, phone: str, purpose: str, code: str) -> CheckResult:
         now = self.clock()
-        async with self.sessions.begin() as session:
-            row = await session.scalar(
+
+        def work(session: Session) -> CheckResult | int:
+            row = session.scalar(
                 select(SmsCodeRow)
                 .where(SmsCodeRow.phone_hash == self.cipher.lookup_hash(phone),
                        SmsCodeRow.purpose == purpose)
@@ -206,7 +214,11 @@ class SmsService:
                 row.used = True
                 return CheckResult("ok", "验证码正确。")
             row.attempts += 1
-            left = MAX_WRONG - row.attempts
+            return MAX_WRONG - row.attempts
+
+        left = await self._write(work)
+        if isinstance(left, CheckResult):
+            return left
         if left <= 0:
             return CheckResult("too_many", f"验证码不对，已输错{MAX_WRONG}次，这个验证码已失效，"
                                            "请重新获取验证码。")
@@ -219,8 +231,11 @@ class SmsService:
         if phone:
             query = query.where(SmsMessageRow.phone_hash == self.cipher.lookup_hash(phone))
         query = query.order_by(SmsMessageRow.id.desc()).limit(limit)
-        async with self.sessions() as session:
-            rows = (await session.scalars(query)).all()
+
+        def work(session: Session) -> list[SmsMessageRow]:
+            return list(session.scalars(query))
+
+        rows = await self._read(work)
         return [(r.id, self.cipher.decrypt(r.phone_enc), r.text, r.created_at)
                 for r in reversed(rows)]
 
@@ -228,9 +243,9 @@ class SmsService:
     def _sent(self, phone: str) -> SendResult:
         return SendResult(True, "sent", f"验证码已发送至{mask_phone(phone)}，5分钟内有效。")
 
-    async def _limits(self, session: AsyncSession, phone_hash: str,
-                      now: datetime) -> SendResult | None:
-        last = await session.scalar(
+    def _limits(self, session: Session, phone_hash: str,
+                now: datetime) -> SendResult | None:
+        last = session.scalar(
             select(func.max(SmsCodeRow.created_at)).where(SmsCodeRow.phone_hash == phone_hash))
         if last is not None:
             last = _aware(last)
@@ -241,7 +256,7 @@ class SmsService:
                                   wait_text(wait))
         local_now = now.astimezone(BEIJING)
         day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-        sent_today = await session.scalar(
+        sent_today = session.scalar(
             select(func.count()).select_from(SmsCodeRow).where(
                 SmsCodeRow.phone_hash == phone_hash,
                 SmsCodeRow.created_at >= day_start.astimezone(UTC)))
@@ -261,10 +276,10 @@ def _aware(value: Any) -> datetime:
 
 
 def build_sms(settings: Any, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
-              clock: Clock) -> SmsService:
+              clock: Clock, runner: PhaseRunner | None = None) -> SmsService:
     gateway: SmsGateway
     if getattr(settings, "sms", "local") == "http":
         gateway = HttpGateway(settings.sms_url)
     else:
         gateway = LocalGateway(cipher)
-    return SmsService(sessions, cipher, gateway, clock)
+    return SmsService(sessions, cipher, gateway, clock, runner)

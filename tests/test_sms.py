@@ -124,7 +124,7 @@ async def test_http_gateway_posts_json_and_reports_failure(harness: Harness) -> 
     rt = harness.runtime
     runner, url, seen = await _gateway_server(200)
     try:
-        sms = SmsService(rt.sessions, rt.cipher, HttpGateway(url), harness.clock)
+        sms = SmsService(rt.sessions, rt.cipher, HttpGateway(url), harness.clock, rt.runner)
         assert (await sms.send_code(PHONE, "register", "h1")).ok
         assert seen[0]["phone"] == PHONE and "验证码" in seen[0]["text"]
         code = seen[0]["text"].split("验证码是")[1][:6]
@@ -134,7 +134,8 @@ async def test_http_gateway_posts_json_and_reports_failure(harness: Harness) -> 
         await runner.cleanup()
     runner, url, seen = await _gateway_server(200, delay=2.0)
     try:
-        slow = SmsService(rt.sessions, rt.cipher, HttpGateway(url, timeout=0.3), harness.clock)
+        slow = SmsService(rt.sessions, rt.cipher, HttpGateway(url, timeout=0.3), harness.clock,
+                          rt.runner)
         failed = await slow.send_code("13900000000", "register", "h2")
         assert not failed.ok and failed.reason == "failed" and "发送失败" in failed.message
         # The code that did not go out cannot be used.

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from adapters.platform_local.base import LocalBase
 from adapters.platform_local.models import (
@@ -138,15 +138,17 @@ class AccountsMixin(LocalBase):
     # --- registration ------------------------------------------------------------------
     async def check_available(self, *, phone: str | None = None,
                               uscc: str | None = None) -> None:
-        async with self.sessions() as session:
-            await self._ensure_available(session, phone, uscc)
+        def work(session: Session) -> None:
+            self._ensure_available(session, phone, uscc)
 
-    async def _ensure_available(self, session: AsyncSession, phone: str | None,
-                                uscc: str | None) -> None:
-        if phone and await session.scalar(select(AccountRow.id).where(
+        await self._read(work)
+
+    def _ensure_available(self, session: Session, phone: str | None,
+                          uscc: str | None) -> None:
+        if phone and session.scalar(select(AccountRow.id).where(
                 AccountRow.phone_hash == self.cipher.lookup_hash(phone))):
             raise Conflict(PHONE_TAKEN, "phone_registered")
-        if uscc and await session.scalar(select(EnterpriseRow.id).where(
+        if uscc and session.scalar(select(EnterpriseRow.id).where(
                 EnterpriseRow.uscc == uscc)):
             raise Conflict(USCC_TAKEN.format(uscc=uscc), "uscc_registered")
 
@@ -154,54 +156,56 @@ class AccountsMixin(LocalBase):
         """An account bound to `openid` with its enterprise (not yet certified) active."""
         now = self.clock()
         c = self.cipher
-        try:
-            async with self.sessions.begin() as session:
-                done = await session.scalar(
-                    select(AccountRow).where(AccountRow.idem_key == idem_key))
-                if done is not None:
-                    return self._account(done)
-                if await session.scalar(select(AccountRow.id).where(
-                        AccountRow.openid == openid)):
-                    raise Conflict(OPENID_BOUND, "openid_bound")
-                await self._ensure_available(session, data.phone, data.uscc)
-                account = AccountRow(
-                    id=uuid.uuid4().hex, openid=openid, phone_enc=c.encrypt(data.phone),
-                    phone_hash=c.lookup_hash(data.phone), legal_name=data.legal_name,
-                    legal_id_enc=c.encrypt(data.legal_id),
-                    legal_id_hash=c.lookup_hash(data.legal_id), idem_key=idem_key,
-                    created_at=now)
-                session.add(account)
-                await session.flush()
-                enterprise = await self._new_enterprise(
-                    session, account.id, EnterpriseInput(data.company, data.uscc,
-                                                         data.legal_name, data.legal_id),
-                    region="", now=now, certified=False)
-                account.active_enterprise_id = enterprise.id
-        except IntegrityError:  # lost a race: the checks passed, the insert did not
-            async with self.sessions() as session:
-                if await session.scalar(select(AccountRow.id).where(
-                        AccountRow.openid == openid)):
-                    raise Conflict(OPENID_BOUND, "openid_bound") from None
-                await self._ensure_available(session, data.phone, data.uscc)
-            raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered") from None
-        return self._account(account)
 
-    async def _new_enterprise(self, session: AsyncSession, account_id: str,
-                              data: EnterpriseInput, *, region: str, now: datetime,
-                              certified: bool) -> EnterpriseRow:
+        def create(session: Session) -> Account:
+            done = session.scalar(select(AccountRow).where(AccountRow.idem_key == idem_key))
+            if done is not None:
+                return self._account(done)
+            if session.scalar(select(AccountRow.id).where(AccountRow.openid == openid)):
+                raise Conflict(OPENID_BOUND, "openid_bound")
+            self._ensure_available(session, data.phone, data.uscc)
+            account = AccountRow(
+                id=uuid.uuid4().hex, openid=openid, phone_enc=c.encrypt(data.phone),
+                phone_hash=c.lookup_hash(data.phone), legal_name=data.legal_name,
+                legal_id_enc=c.encrypt(data.legal_id),
+                legal_id_hash=c.lookup_hash(data.legal_id), idem_key=idem_key,
+                created_at=now)
+            session.add(account)
+            session.flush()
+            enterprise = self._new_enterprise(
+                session, account.id, EnterpriseInput(data.company, data.uscc,
+                                                     data.legal_name, data.legal_id),
+                region="", now=now, certified=False)
+            account.active_enterprise_id = enterprise.id
+            return self._account(account)
+
+        def why_taken(session: Session) -> None:
+            if session.scalar(select(AccountRow.id).where(AccountRow.openid == openid)):
+                raise Conflict(OPENID_BOUND, "openid_bound")
+            self._ensure_available(session, data.phone, data.uscc)
+
+        try:
+            return await self._write(create)
+        except IntegrityError:  # lost a race: the checks passed, the insert did not
+            await self._read(why_taken)
+            raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered") from None
+
+    def _new_enterprise(self, session: Session, account_id: str,
+                        data: EnterpriseInput, *, region: str, now: datetime,
+                        certified: bool) -> EnterpriseRow:
         row = EnterpriseRow(id=uuid.uuid4().hex, name=data.name, uscc=data.uscc,
                             legal_rep=data.legal_rep,
                             legal_rep_id_enc=self.cipher.encrypt(data.legal_rep_id),
                             region=region, created_by=account_id, created_at=now)
         session.add(row)
-        await session.flush()
+        session.flush()
         session.add(MembershipRow(account_id=account_id, enterprise_id=row.id, created_at=now,
                                   certified_at=now if certified else None))
-        await session.flush()
+        session.flush()
         return row
 
-    async def _account_row(self, session: AsyncSession, openid: str) -> AccountRow:
-        account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+    def _account_row(self, session: Session, openid: str) -> AccountRow:
+        account = session.scalar(select(AccountRow).where(AccountRow.openid == openid))
         if account is None:
             raise NotFound(NOT_REGISTERED, "not_registered")
         return account
@@ -210,9 +214,10 @@ class AccountsMixin(LocalBase):
     async def certify_person(self, openid: str, cert: PersonCert, idem_key: str) -> PersonCert:
         """Record a passed three-factor check (replacing an earlier one: manual Q5)."""
         c = self.cipher
-        async with self.sessions.begin() as session:
-            account = await self._account_row(session, openid)
-            row = await session.get(PersonCertRow, account.id)
+
+        def work(session: Session) -> PersonCert:
+            account = self._account_row(session, openid)
+            row = session.get(PersonCertRow, account.id)
             if row is None:
                 row = PersonCertRow(account_id=account.id)
                 session.add(row)
@@ -221,31 +226,35 @@ class AccountsMixin(LocalBase):
             row.number_hash = c.lookup_hash(cert.cert_number)
             row.phone_enc = c.encrypt(cert.phone)
             row.certified_at = cert.certified_at
-            await session.flush()
+            session.flush()
             return self._person(row)
+
+        return await self._write(work)
 
     async def certify_enterprise(self, openid: str, data: EnterpriseInput, region: str,
                                  idem_key: str) -> Enterprise:
         """Record a passed four-factor check: updates an enterprise bound to this account,
         or adds a new one; either way it becomes the active enterprise."""
         now = self.clock()
+
+        def work(session: Session) -> Enterprise:
+            account = self._account_row(session, openid)
+            row = session.scalar(select(EnterpriseRow).where(EnterpriseRow.uscc == data.uscc))
+            if row is None:
+                row = self._new_enterprise(session, account.id, data, region=region,
+                                           now=now, certified=True)
+            membership = session.get(MembershipRow, (account.id, row.id))
+            if membership is None:
+                raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered")
+            row.name, row.legal_rep, row.region = data.name, data.legal_rep, region
+            row.legal_rep_id_enc = self.cipher.encrypt(data.legal_rep_id)
+            membership.certified_at = now
+            account.active_enterprise_id = row.id
+            session.flush()
+            return self._enterprise(row, membership)
+
         try:
-            async with self.sessions.begin() as session:
-                account = await self._account_row(session, openid)
-                row = await session.scalar(
-                    select(EnterpriseRow).where(EnterpriseRow.uscc == data.uscc))
-                if row is None:
-                    row = await self._new_enterprise(session, account.id, data, region=region,
-                                                     now=now, certified=True)
-                membership = await session.get(MembershipRow, (account.id, row.id))
-                if membership is None:
-                    raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered")
-                row.name, row.legal_rep, row.region = data.name, data.legal_rep, region
-                row.legal_rep_id_enc = self.cipher.encrypt(data.legal_rep_id)
-                membership.certified_at = now
-                account.active_enterprise_id = row.id
-                await session.flush()
-                return self._enterprise(row, membership)
+            return await self._write(work)
         except IntegrityError:
             raise Conflict(USCC_TAKEN.format(uscc=data.uscc), "uscc_registered") from None
 
@@ -253,18 +262,19 @@ class AccountsMixin(LocalBase):
                                  data: AuthorisationInput, idem_key: str) -> Enterprise:
         now = self.clock()
         c = self.cipher
-        async with self.sessions.begin() as session:
-            account = await self._account_row(session, openid)
-            row = await session.get(EnterpriseRow, enterprise_id)
-            membership = await session.get(MembershipRow, (account.id, enterprise_id))
+
+        def work(session: Session) -> Enterprise:
+            account = self._account_row(session, openid)
+            row = session.get(EnterpriseRow, enterprise_id)
+            membership = session.get(MembershipRow, (account.id, enterprise_id))
             if row is None or membership is None:
                 raise NotFound("找不到这家企业，请回复「我的企业」查看。", "not_found")
             if membership.certified_at is None:
                 raise PlatformError("请先完成企业要素认证，再签署授权书。", "not_certified")
-            signed = await session.scalar(
+            signed = session.scalar(
                 select(AuthorisationRow.id).where(AuthorisationRow.idem_key == idem_key))
             if signed is None:
-                cert = await session.get(PersonCertRow, account.id)
+                cert = session.get(PersonCertRow, account.id)
                 session.add(AuthorisationRow(
                     account_id=account.id, enterprise_id=enterprise_id,
                     signer_name=cert.name if cert else account.legal_name,
@@ -274,15 +284,19 @@ class AccountsMixin(LocalBase):
                     gas_enc=c.encrypt(data.gas_account) if data.gas_account else None,
                     idem_key=idem_key, signed_at=now))
                 membership.authorised_at = now
-            await session.flush()
+            session.flush()
             return self._enterprise(row, membership)
 
+        return await self._write(work)
+
     async def switch_enterprise(self, openid: str, enterprise_id: str) -> Profile:
-        async with self.sessions.begin() as session:
-            account = await self._account_row(session, openid)
-            if await session.get(MembershipRow, (account.id, enterprise_id)) is None:
+        def work(session: Session) -> None:
+            account = self._account_row(session, openid)
+            if session.get(MembershipRow, (account.id, enterprise_id)) is None:
                 raise NotFound("找不到这家企业，请回复「我的企业」查看。", "not_found")
             account.active_enterprise_id = enterprise_id
+
+        await self._write(work)
         return await self.profile(openid)
 
     # --- web login ---------------------------------------------------------------------
@@ -290,17 +304,22 @@ class AccountsMixin(LocalBase):
         """A new login QR scene (what the web platform does when it shows its QR code)."""
         now = self.clock()
         scene = "login_" + secrets.token_hex(8)
-        async with self.sessions.begin() as session:
-            await session.execute(delete(WebLoginRow).where(
+
+        def work(session: Session) -> None:
+            session.execute(delete(WebLoginRow).where(
                 WebLoginRow.created_at < now - KEEP_LOGINS))
             session.add(WebLoginRow(scene=scene, status="pending", created_at=now))
+
+        await self._write(work)
         return scene
 
     async def list_logins(self, limit: int = 20) -> list[WebLogin]:
-        async with self.sessions() as session:
-            rows = (await session.scalars(select(WebLoginRow)
-                                          .order_by(WebLoginRow.created_at.desc())
-                                          .limit(limit))).all()
+        def work(session: Session) -> list[WebLoginRow]:
+            return list(session.scalars(select(WebLoginRow)
+                                        .order_by(WebLoginRow.created_at.desc())
+                                        .limit(limit)))
+
+        rows = await self._read(work)
         now = self.clock()
         return [WebLogin(r.scene, self._status(r, now), r.created_at, r.decided_at,
                          r.account_id) for r in rows]
@@ -311,8 +330,10 @@ class AccountsMixin(LocalBase):
         return row.status
 
     async def check_login(self, scene: str) -> LoginResult:
-        async with self.sessions() as session:
-            row = await session.get(WebLoginRow, scene)
+        def work(session: Session) -> WebLoginRow | None:
+            return session.get(WebLoginRow, scene)
+
+        row = await self._read(work)
         if row is None:
             return LoginResult(scene, "unknown")
         status = self._status(row, self.clock())
@@ -321,10 +342,11 @@ class AccountsMixin(LocalBase):
     async def decide_login(self, openid: str, scene: str, approve: bool) -> LoginResult:
         now = self.clock()
         decision = "confirmed" if approve else "refused"
-        async with self.sessions.begin() as session:
-            account = await self._account_row(session, openid)
+
+        def work(session: Session) -> LoginResult:
+            account = self._account_row(session, openid)
             # One conditional update: of two phones answering the same scene, one wins.
-            done = await session.execute(
+            done = session.execute(
                 update(WebLoginRow)
                 .where(WebLoginRow.scene == scene, WebLoginRow.status == "pending",
                        WebLoginRow.created_at >= now - LOGIN_TTL)
@@ -332,7 +354,7 @@ class AccountsMixin(LocalBase):
                         decided_at=now))
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 return LoginResult(scene, decision)
-            row = await session.get(WebLoginRow, scene)
+            row = session.get(WebLoginRow, scene)
             if row is None:
                 return LoginResult(scene, "unknown")
             if row.status == "pending":
@@ -341,3 +363,5 @@ class AccountsMixin(LocalBase):
             if row.openid == openid and row.status == decision:
                 return LoginResult(scene, decision)  # the same answer, retried
             return LoginResult(scene, "used" if row.status != "expired" else "expired")
+
+        return await self._write(work)

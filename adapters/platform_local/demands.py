@@ -21,11 +21,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from adapters.catalog import expand_words, tidy
 from adapters.local_data import Institution as CatalogInstitution
-from adapters.outbox import OutboxItem, enqueue
+from adapters.outbox import OutboxItem, enqueue_sync
 from adapters.platform_local.base import LocalBase
 from adapters.platform_local.demand_rules import validate_demand
 from adapters.platform_local.models import (
@@ -89,17 +89,18 @@ class DemandsMixin(LocalBase):
     async def _save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
                            submit: bool, idem_key: str, draft_no: str | None) -> Demand:
         now = self.clock()
-        async with self.sessions.begin() as session:
-            done = await session.scalar(select(DemandRow).where(DemandRow.idem_key == idem_key))
+
+        def work(session: Session) -> Demand:
+            done = session.scalar(select(DemandRow).where(DemandRow.idem_key == idem_key))
             if done is not None and done.enterprise_id == enterprise_id:
-                return await self._load(session, done)  # a retried request: same answer
-            account, enterprise, membership = await self._member(session, openid,
-                                                                 enterprise_id)
+                return self._load(session, done)  # a retried request: same answer
+            account, enterprise, membership = self._member(session, openid,
+                                                           enterprise_id)
             chosen = validate_demand(self.catalog, data, enterprise.region)
             if submit:
-                await self._require_certified(session, account, membership)
+                self._require_certified(session, account, membership)
             if draft_no:
-                row = await session.scalar(
+                row = session.scalar(
                     select(DemandRow).where(DemandRow.no == draft_no,
                                             DemandRow.enterprise_id == enterprise_id)
                     .with_for_update())
@@ -109,7 +110,7 @@ class DemandsMixin(LocalBase):
                     raise PlatformError(f"草稿{draft_no}已经提交过了，当前状态为{row.status}。",
                                         "not_draft")
             else:
-                row = DemandRow(no=await self._next_no(session, now),
+                row = DemandRow(no=self._next_no(session, now),
                                 enterprise_id=enterprise_id, account_id=account.id,
                                 status=DRAFT, created_at=now, current_node="草稿",
                                 current_handler=account.legal_name)
@@ -119,62 +120,73 @@ class DemandsMixin(LocalBase):
             row.institutions = json.dumps([i.id for i in chosen])
             row.purpose = data.purpose.strip()
             row.idem_key, row.updated_at = idem_key, now
-            await session.flush()
+            session.flush()
             if submit:
                 case = self._case(row)
                 outcome = LIFECYCLE.move(case, "submit", Actor(ENTERPRISE))
                 row.submitted_at = now
                 audience = self._audience(chosen, enterprise.region)
-                await self._apply(session, row, case, outcome,
-                                  self._enterprise_who(account, enterprise), now,
-                                  handler=audience)
-            return await self._load(session, row)
+                self._apply(session, row, case, outcome,
+                            self._enterprise_who(account, enterprise), now,
+                            handler=audience)
+            return self._load(session, row)
+
+        return await self._write(work)
 
     async def list_demands(self, openid: str, enterprise_id: str, *, status: str | None,
                            page: int, size: int) -> Page[Demand]:
         page, size = max(page, 1), min(max(size, 1), 50)
-        async with self.sessions() as session:
-            _, enterprise, _ = await self._member(session, openid, enterprise_id)
+
+        def work(session: Session) -> tuple[tuple[Demand, ...], int]:
+            _, enterprise, _ = self._member(session, openid, enterprise_id)
             query = select(DemandRow).where(DemandRow.enterprise_id == enterprise_id)
             if status:
                 query = query.where(DemandRow.status == status)
-            total = await session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await session.scalars(query.order_by(DemandRow.id.desc())
-                                         .offset((page - 1) * size).limit(size))
-            items = tuple(self._demand(r, enterprise.name, ()) for r in rows)
-        return Page(items=items, total=int(total or 0), page=page, size=size)
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.scalars(query.order_by(DemandRow.id.desc())
+                                   .offset((page - 1) * size).limit(size))
+            return tuple(self._demand(r, enterprise.name, ()) for r in rows), int(total or 0)
+
+        items, total = await self._read(work)
+        return Page(items=items, total=total, page=page, size=size)
 
     async def demand(self, openid: str, demand_no: str) -> Demand:
-        async with self.sessions() as session:
-            row = await self._own(session, openid, demand_no)
-            return await self._load(session, row)
+        def work(session: Session) -> Demand:
+            row = self._own(session, openid, demand_no)
+            return self._load(session, row)
+
+        return await self._read(work)
 
     async def withdraw(self, openid: str, demand_no: str, idem_key: str) -> Demand:
         now = self.clock()
-        async with self.sessions.begin() as session:
-            row = await self._own(session, openid, demand_no, lock=True)
+
+        def work(session: Session) -> Demand:
+            row = self._own(session, openid, demand_no, lock=True)
             if row.idem_key == idem_key:
-                return await self._load(session, row)
-            account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
-            enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+                return self._load(session, row)
+            account = session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+            enterprise = session.get(EnterpriseRow, row.enterprise_id)
             assert account is not None and enterprise is not None
             case = self._case(row)
             outcome = LIFECYCLE.move(case, "withdraw", Actor(ENTERPRISE))
             row.idem_key = idem_key
-            await self._apply(session, row, case, outcome,
-                              self._enterprise_who(account, enterprise), now, handler="")
-            return await self._load(session, row)
+            self._apply(session, row, case, outcome,
+                        self._enterprise_who(account, enterprise), now, handler="")
+            return self._load(session, row)
+
+        return await self._write(work)
 
     # --- the institution side (CLI in local mode) ------------------------------------
     async def advance(self, move: Move) -> Demand:
         institution = self.find_institution(move.institution)
         now = self.clock()
-        async with self.sessions.begin() as session:
-            row = await session.scalar(select(DemandRow).where(DemandRow.no == move.demand_no)
-                                       .with_for_update())
+
+        def work(session: Session) -> Demand:
+            row = session.scalar(select(DemandRow).where(DemandRow.no == move.demand_no)
+                                 .with_for_update())
             if row is None:
                 raise NotFound(f"没有单据号为{move.demand_no}的需求。", "not_found")
-            enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+            enterprise = session.get(EnterpriseRow, row.enterprise_id)
             assert enterprise is not None
             serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
             name = tidy(institution.name)
@@ -183,15 +195,17 @@ class DemandsMixin(LocalBase):
             case = self._case(row)
             outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
                                      reason=move.comment)
-            who = _Who(move.handler.strip() or await self._last_handler(session, row, name)
+            who = _Who(move.handler.strip() or self._last_handler(session, row, name)
                        or institution.contact_department, name, "金融机构", institution.phone)
             handler = "" if outcome.to_status in ("已放款", "已退回") else \
                 f"{who.handler}（{name}）"
-            await self._apply(session, row, case, outcome, who, now, handler=handler,
-                              comment=move.comment)
+            self._apply(session, row, case, outcome, who, now, handler=handler,
+                        comment=move.comment)
             if outcome.rule.push:
-                await self._queue_push(session, row, outcome, name, now)
-            return await self._load(session, row)
+                self._queue_push(session, row, outcome, name, now)
+            return self._load(session, row)
+
+        return await self._write(work)
 
     def find_institution(self, text: str) -> CatalogInstitution:
         """An institution by id, full name or a unique part of its name."""
@@ -215,21 +229,26 @@ class DemandsMixin(LocalBase):
             EnterpriseRow, EnterpriseRow.id == DemandRow.enterprise_id)
         if status:
             query = query.where(DemandRow.status == status)
-        async with self.sessions() as session:
-            rows = await session.execute(query.order_by(DemandRow.id.desc()).limit(limit))
+
+        def work(session: Session) -> list[Demand]:
+            rows = session.execute(query.order_by(DemandRow.id.desc()).limit(limit))
             return [self._demand(row, name, ()) for row, name in rows]
 
+        return await self._read(work)
+
     async def operator_demand(self, demand_no: str) -> Demand:
-        async with self.sessions() as session:
-            row = await session.scalar(select(DemandRow).where(DemandRow.no == demand_no))
+        def work(session: Session) -> Demand:
+            row = session.scalar(select(DemandRow).where(DemandRow.no == demand_no))
             if row is None:
                 raise NotFound(f"没有单据号为{demand_no}的需求。", "not_found")
-            return await self._load(session, row)
+            return self._load(session, row)
+
+        return await self._read(work)
 
     # --- writing a move ----------------------------------------------------------------
-    async def _apply(self, session: AsyncSession, row: DemandRow, case: DemandCase,
-                     outcome: Outcome, who: _Who, now: datetime, *, handler: str,
-                     comment: str = "") -> None:
+    def _apply(self, session: Session, row: DemandRow, case: DemandCase,
+               outcome: Outcome, who: _Who, now: datetime, *, handler: str,
+               comment: str = "") -> None:
         row.status, row.taken_by, row.granted_amount = case.state, case.taken_by, case.granted
         if outcome.rule.action == "disburse":
             row.disbursed_amount = outcome.amount
@@ -241,11 +260,11 @@ class DemandsMixin(LocalBase):
             from_status=outcome.from_status, to_status=outcome.to_status,
             handler=who.handler[:40], organisation=who.organisation[:80], role=who.role[:24],
             phone=who.phone[:24], comment=(outcome.reason or comment).strip()))
-        await session.flush()
+        session.flush()
 
-    async def _queue_push(self, session: AsyncSession, row: DemandRow, outcome: Outcome,
-                          institution: str, now: datetime) -> None:
-        openids = await session.scalars(
+    def _queue_push(self, session: Session, row: DemandRow, outcome: Outcome,
+                    institution: str, now: datetime) -> None:
+        openids = session.scalars(
             select(AccountRow.openid).join(MembershipRow, MembershipRow.account_id == AccountRow.id)
             .where(MembershipRow.enterprise_id == row.enterprise_id).order_by(AccountRow.openid))
         event = outcome.rule.push or ""
@@ -255,38 +274,38 @@ class DemandsMixin(LocalBase):
                    "time": now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")}
         if outcome.reason:
             payload["reason"] = outcome.reason
-        await enqueue(session, [
+        enqueue_sync(session, [
             OutboxItem(openid, "push", payload,
                        dedupe_key=f"{row.no}:{outcome.rule.action}:{openid}")
             for openid in openids], now)
 
-    async def _last_handler(self, session: AsyncSession, row: DemandRow,
-                            organisation: str) -> str:
+    def _last_handler(self, session: Session, row: DemandRow,
+                      organisation: str) -> str:
         """Who acted last for this institution: its later moves default to them."""
-        return await session.scalar(
+        return session.scalar(
             select(DemandRecordRow.handler)
             .where(DemandRecordRow.demand_id == row.id,
                    DemandRecordRow.organisation == organisation)
             .order_by(DemandRecordRow.id.desc()).limit(1)) or ""
 
     # --- reading -------------------------------------------------------------------------
-    async def _member(self, session: AsyncSession, openid: str, enterprise_id: str
-                      ) -> tuple[AccountRow, EnterpriseRow, MembershipRow]:
-        account = await session.scalar(select(AccountRow).where(AccountRow.openid == openid))
+    def _member(self, session: Session, openid: str, enterprise_id: str
+                ) -> tuple[AccountRow, EnterpriseRow, MembershipRow]:
+        account = session.scalar(select(AccountRow).where(AccountRow.openid == openid))
         membership = enterprise = None
         if account is not None:
-            membership = await session.get(MembershipRow, (account.id, enterprise_id))
-            enterprise = await session.get(EnterpriseRow, enterprise_id)
+            membership = session.get(MembershipRow, (account.id, enterprise_id))
+            enterprise = session.get(EnterpriseRow, enterprise_id)
         if account is None or membership is None or enterprise is None:
             raise NotFound("没有找到这家企业，请先注册并完成企业认证。", "not_member")
         return account, enterprise, membership
 
-    async def _own(self, session: AsyncSession, openid: str, demand_no: str, *,
-                   lock: bool = False) -> DemandRow:
+    def _own(self, session: Session, openid: str, demand_no: str, *,
+             lock: bool = False) -> DemandRow:
         query = select(DemandRow).where(DemandRow.no == demand_no.strip().upper())
-        row = await session.scalar(query.with_for_update() if lock else query)
+        row = session.scalar(query.with_for_update() if lock else query)
         if row is not None:
-            bound = await session.scalar(
+            bound = session.scalar(
                 select(MembershipRow.account_id)
                 .join(AccountRow, AccountRow.id == MembershipRow.account_id)
                 .where(AccountRow.openid == openid,
@@ -295,9 +314,9 @@ class DemandsMixin(LocalBase):
                 return row
         raise NotFound(f"没有找到单据号为{demand_no}的需求。", "not_found")
 
-    async def _load(self, session: AsyncSession, row: DemandRow) -> Demand:
-        enterprise = await session.get(EnterpriseRow, row.enterprise_id)
-        records = await session.scalars(
+    def _load(self, session: Session, row: DemandRow) -> Demand:
+        enterprise = session.get(EnterpriseRow, row.enterprise_id)
+        records = session.scalars(
             select(DemandRecordRow).where(DemandRecordRow.demand_id == row.id)
             .order_by(DemandRecordRow.at, DemandRecordRow.id))
         return self._demand(row, enterprise.name if enterprise else "", tuple(
@@ -330,23 +349,23 @@ class DemandsMixin(LocalBase):
                           taken_by=row.taken_by, taken_by_name=holder,
                           granted=_dec(row.granted_amount))
 
-    async def _require_certified(self, session: AsyncSession, account: AccountRow,
-                                 membership: MembershipRow) -> None:
-        person = await session.get(PersonCertRow, account.id)
+    def _require_certified(self, session: Session, account: AccountRow,
+                           membership: MembershipRow) -> None:
+        person = session.get(PersonCertRow, account.id)
         if person is None or membership.certified_at is None \
                 or membership.authorised_at is None:
             raise PlatformError("企业还没有完成认证授权，暂时不能提交需求。", "not_certified")
 
-    async def _next_no(self, session: AsyncSession, now: datetime) -> str:
+    def _next_no(self, session: Session, now: datetime) -> str:
         day = now.astimezone(CHINA).strftime("%Y%m%d")
         prefix = NO_PREFIX + day
         if session.get_bind().dialect.name == "postgresql":
             # Numbers of one day are handed out one transaction at a time (held until
             # commit), so concurrent submits never race for the same 单据号.
-            await session.execute(text("SELECT pg_advisory_xact_lock(:ns, :day)"),
-                                  {"ns": _NO_LOCK, "day": int(day)})
-        last = await session.scalar(select(func.max(DemandRow.no))
-                                    .where(DemandRow.no.like(prefix + "%")))
+            session.execute(text("SELECT pg_advisory_xact_lock(:ns, :day)"),
+                            {"ns": _NO_LOCK, "day": int(day)})
+        last = session.scalar(select(func.max(DemandRow.no))
+                              .where(DemandRow.no.like(prefix + "%")))
         sequence = int(last[len(prefix):]) + 1 if last else 1
         # Fixed width keeps max() right: with 4 digits the 10,000th demand of a day
         # sorted below the 9,999th and collided with it.
