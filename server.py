@@ -145,7 +145,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
-                                           pool_size=settings.db_lock_pool_size, max_overflow=0)
+                                           pool_size=settings.db_lock_pool_size, max_overflow=0,
+                                           autocommit=True)
     results = TemplateResults(sessions, clock)
     bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
               router=router, events=EventHandler(router, results.record), ports=ports,

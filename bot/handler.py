@@ -99,7 +99,8 @@ class Bot:
             now = self.clock()
             ctx = StepContext(openid=inbound.openid, now=now, idem_key=key,
                               ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint)
-            replies, subscribed = await self._route(ctx, loaded, inbound)
+            with self.store.step_connection(conn):
+                replies, subscribed = await self._route(ctx, loaded, inbound)
             replies = split_long(replies)
             handoff.committing = True
             if handoff.detached:

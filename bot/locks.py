@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.database import is_postgres
+from adapters.database import AUTOCOMMIT, is_postgres
 
 
 def advisory_key(openid: str) -> int:
@@ -68,6 +68,10 @@ class UserLocks:
     async def _pg_lock(self, openid: str) -> AsyncIterator[AsyncConnection]:
         key = advisory_key(openid)
         conn = await self._engine.connect()
+        # The lock pool is autocommit: the lock, the step's reads and the unlock are one
+        # round trip each; the store's writes open a transaction of their own.
+        conn.info[AUTOCOMMIT] = bool(getattr(
+            (await conn.get_raw_connection()).dbapi_connection, "autocommit", False))
         try:
             await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
             await conn.commit()  # the lock is the session's; no transaction stays open

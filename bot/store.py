@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,6 +84,9 @@ class ConversationStore:
         self._cipher = cipher
         pg = runner.engine.dialect.name == "postgresql"
         self._upsert = postgresql.insert if pg else sqlite.insert
+
+    def step_connection(self, conn: AsyncConnection | None) -> AbstractContextManager[None]:
+        return self._runner.step_connection(conn)
 
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
                     ) -> tuple[list[Reply] | None, Loaded]:
