@@ -40,6 +40,7 @@ from tests.processes import ServerProcess
 PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 KEY = "b" * 43
 NAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+MESSAGES = 25  # per journey: 6 registration lines, the code, 18 more below
 
 
 def person(i: int) -> dict[str, str]:
@@ -155,6 +156,50 @@ def stats(elapsed: float, lat: list[float]) -> tuple[float, float, float]:
             ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (0 for any already gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().startswith("postgres"):
+                pids.append(int(comm.parent.name))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return pids
+
+
+class CpuMeter:
+    """Where each message's CPU went: server processes, PostgreSQL, this load generator.
+    On a machine where all three share the cores this bounds what a second server
+    process can add: at best cores / (server + PostgreSQL + client) messages a second."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.pg = postgres_pids()
+        self.start = self._read()
+
+    def _read(self) -> tuple[float, float, float]:
+        me = os.times()
+        return (cpu_seconds([self.server_pid, *_children(self.server_pid)]),
+                cpu_seconds(self.pg + postgres_pids()), me.user + me.system)
+
+    def per_message(self, messages: int) -> tuple[float, float, float]:
+        end = self._read()
+        return tuple(  # type: ignore[return-value]
+            (b - a) * 1000 / messages for a, b in zip(self.start, end, strict=True))
+
+
 def rss_mb(pid: int) -> float:
     total = 0.0
     for child in [pid, *_children(pid)]:
@@ -177,7 +222,7 @@ def _children(pid: int) -> list[int]:
 
 async def scenario(name: str, url: str, workers: int, users: int, concurrency: int,
                    registry: Path, tmp: Path, bare: tuple[float, float, float],
-                   memory_users: int = 0) -> tuple[float, float, float]:
+                   memory_users: int = 0) -> tuple[float, ...]:
     schema = None
     if url.startswith("postgresql"):
         schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -196,10 +241,15 @@ async def scenario(name: str, url: str, workers: int, users: int, concurrency: i
     codes = CodeReader(url, schema)
     try:
         await drive(int(env["RXF_PORT"]), range(0, 10), 4, codes)  # warm-up
+        assert server.proc is not None
+        meter = CpuMeter(server.proc.pid)
         result = stats(*await drive(int(env["RXF_PORT"]), range(10, 10 + users),
                                     concurrency, codes))
+        server_ms, pg_ms, client_ms = meter.per_message(users * MESSAGES)
         print(f"{name:<24} {result[0]:8.0f} msg/s  p50 {result[1]:6.1f} ms  "
               f"p99 {result[2]:6.1f} ms  vs bare x{result[0] / bare[0]:.2f}")
+        print(f"{'':<24} CPU per message: server {server_ms:.2f} ms, PostgreSQL "
+              f"{pg_ms:.2f} ms, load generator {client_ms:.2f} ms")
         if memory_users:
             assert server.proc is not None
             before = rss_mb(server.proc.pid)
@@ -208,7 +258,7 @@ async def scenario(name: str, url: str, workers: int, users: int, concurrency: i
             after = rss_mb(server.proc.pid)
             print(f"RSS after {users} users {before:.0f} MB; after {memory_users} more "
                   f"{after:.0f} MB (growth {after - before:+.1f} MB, target < 20)")
-        return result
+        return (*result, server_ms, pg_ms, client_ms)
     finally:
         server.stop()
         await codes.engine.dispose()
@@ -229,8 +279,8 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await wait_up(bare_port)
         await drive_bare(bare_port, 500, 8)
-        bare = stats(*await drive_bare(bare_port, args.users * 25, args.concurrency))
-        print(f"{args.users} journeys x 25 messages (register, certify, publish, query), "
+        bare = stats(*await drive_bare(bare_port, args.users * MESSAGES, args.concurrency))
+        print(f"{args.users} journeys x {MESSAGES} messages (register, certify, publish, query), "
               f"{args.concurrency} connections")
         print(f"{'bare aiohttp handler':<24} {bare[0]:8.0f} msg/s  p50 {bare[1]:6.1f} ms  "
               f"p99 {bare[2]:6.1f} ms")
@@ -244,6 +294,11 @@ async def run(args: argparse.Namespace) -> None:
         pg2 = await scenario("PostgreSQL, 2 processes", args.pg, 2, args.users,
                              args.concurrency, registry, tmp, bare)
         print(f"PostgreSQL 2 processes / 1 process: x{pg2[0] / pg1[0]:.2f} (target >= 1.6)")
+        cores = os.cpu_count() or 1
+        ceiling = cores * 1000 / sum(pg2[3:6])
+        print(f"  ceiling with server, PostgreSQL and load generator sharing {cores} cores: "
+              f"{cores} / ({pg2[3]:.2f} + {pg2[4]:.2f} + {pg2[5]:.2f} ms) = {ceiling:.0f} msg/s "
+              f"= x{ceiling / pg1[0]:.2f} of 1 process")
     finally:
         bare_proc.terminate()
         bare_proc.wait(10)
