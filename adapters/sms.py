@@ -147,7 +147,6 @@ class HttpGateway:
 class SmsService(SessionPhases):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
                  gateway: SmsGateway, clock: Clock, runner: PhaseRunner | None = None) -> None:
-        self.sessions = sessions
         self.cipher = cipher
         self.gateway = gateway
         self.clock = clock

@@ -1,5 +1,5 @@
 """Per-step view of the ports: the user's profile is read once per step, not once per
-question asked about it (dialogs ask it many times; each read is three queries).
+question asked about it (dialogs ask it many times; each read is a query).
 
 Safe because a user's profile only changes through that user's own steps, which run one
 at a time under the user lock; any other platform call in the step forgets the copy, so

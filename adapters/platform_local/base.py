@@ -17,7 +17,7 @@ class LocalBase(SessionPhases):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
                  catalog: CatalogData, clock: Callable[[], datetime],
                  runner: PhaseRunner | None = None) -> None:
-        self.sessions = sessions
+        self.sessions = sessions  # for operators' tools and tests reading the tables
         self.cipher = cipher
         self.catalog = catalog
         self.clock = clock
