@@ -146,7 +146,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
                                            pool_size=settings.db_lock_pool_size, max_overflow=0,
-                                           autocommit=True)
+                                           autocommit=True, pre_ping=False)
     results = TemplateResults(sessions, clock)
     bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
               router=router, events=EventHandler(router, results.record), ports=ports,

@@ -44,10 +44,11 @@ def is_postgres(engine: AsyncEngine) -> bool:
 
 
 def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
-                autocommit: bool = False, **kwargs: Any) -> AsyncEngine:
+                autocommit: bool = False, pre_ping: bool = True,
+                **kwargs: Any) -> AsyncEngine:
     """`autocommit` (PostgreSQL): no implicit transaction around each statement; the user
-    lock pool's, whose session-level locks and single reads need none (and whose ping
-    is then one round trip instead of BEGIN, ping, ROLLBACK)."""
+    lock pool's, whose session-level locks and single reads need none.
+    `pre_ping`: test each pooled connection before use (one round trip per checkout)."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
@@ -62,7 +63,7 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
     kwargs.setdefault("max_overflow", pool_size * 2)
     if autocommit:
         kwargs["isolation_level"] = "AUTOCOMMIT"
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=pre_ping, **kwargs)
 
 
 # SQLite has one writer. Two connections writing at once make one sleep in SQLite's busy

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.database import AUTOCOMMIT, is_postgres
@@ -67,18 +68,7 @@ class UserLocks:
     @asynccontextmanager
     async def _pg_lock(self, openid: str) -> AsyncIterator[AsyncConnection]:
         key = advisory_key(openid)
-        conn = await self._engine.connect()
-        # The lock pool is autocommit: the lock, the step's reads and the unlock are one
-        # round trip each; the store's writes open a transaction of their own.
-        conn.info[AUTOCOMMIT] = bool(getattr(
-            (await conn.get_raw_connection()).dbapi_connection, "autocommit", False))
-        try:
-            await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            await conn.commit()  # the lock is the session's; no transaction stays open
-        except BaseException:
-            await conn.invalidate()
-            await conn.close()
-            raise
+        conn = await self._locked(key)
         try:
             yield conn
         finally:
@@ -89,6 +79,33 @@ class UserLocks:
                 await conn.invalidate()
             finally:
                 await conn.close()
+
+    async def _locked(self, key: int) -> AsyncConnection:
+        """A connection holding the lock. The lock pool is not pinged on checkout (with
+        pre-ping every message paid a round trip for it); a connection that died in the
+        pool, after a database restart, fails the lock statement instead, holding no lock,
+        and one retry on a fresh connection follows. SQLAlchemy has by then dropped every
+        connection pooled before the failure."""
+        for attempt in (1, 2):
+            conn = await self._engine.connect()
+            # Autocommit (the lock pool's setting): the lock, the step's reads and the
+            # unlock are one round trip each; the store's writes open a transaction.
+            conn.info[AUTOCOMMIT] = bool(getattr(
+                (await conn.get_raw_connection()).dbapi_connection, "autocommit", False))
+            try:
+                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                await conn.commit()  # the lock is the session's; no transaction stays open
+                return conn
+            except DBAPIError as exc:
+                await conn.invalidate()
+                await conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+            except BaseException:
+                await conn.invalidate()
+                await conn.close()
+                raise
+        raise AssertionError("unreachable")
 
     @staticmethod
     async def _unlock(conn: AsyncConnection, key: int) -> None:

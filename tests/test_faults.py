@@ -44,6 +44,24 @@ async def test_postgres_outage_fails_fast_and_recovers(make_harness: MakeHarness
         await proxy.cut()
 
 
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_postgres_restart_while_idle_costs_no_message(make_harness: MakeHarness) -> None:
+    """Every pooled connection dies while nobody writes (a restart at night): the next
+    message still gets its answer, on a fresh connection, instead of 系统繁忙."""
+    proxy = Proxy("127.0.0.1", 5432)
+    await proxy.start()
+    url = PG_URL.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    h = await make_harness(database_url=url, registry=demo_registry())
+    try:
+        await h.walk("演示", "甲乙")
+        await proxy.cut()
+        await proxy.restore()
+        assert "请选择颜色" in await h.say("13812345678")
+        assert "红色要深还是浅" in await h.say("红色")
+    finally:
+        await proxy.cut()
+
+
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_sqlite_locked_fails_fast_and_recovers(make_harness: MakeHarness,
                                                      db: tuple[str, Any]) -> None:
