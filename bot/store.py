@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from adapters.crypto import DataCipher
-from adapters.database import PhaseRunner
+from adapters.database import AUTOCOMMIT, PhaseRunner
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
 from bot.models import Conversation, Delivery, WeChatUser
 from dialogs.base import ConvState
@@ -62,6 +62,22 @@ _INSERT_DELIVERY = insert(Delivery.__table__)
 _INSERT_OUTBOX = insert(OutboxRow.__table__)
 _TOUCH_USER = update(WeChatUser.__table__).where(
     WeChatUser.__table__.c.openid == bindparam("w_openid"))
+# PostgreSQL, the usual step (a conversation already saved, no user row or outbox to
+# write): the delivery is inserted only if the version-checked update matched, in one
+# statement, atomic without BEGIN and COMMIT: one round trip instead of four.
+_STEP_COLUMNS = ("dialog", "state", "data", "version", "updated_at", "rl_window", "rl_count")
+_STEPPED = (update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.openid == bindparam("w_openid"),
+                   _CONVERSATIONS.c.version == bindparam("w_version"))
+            .values({c: bindparam(f"c_{c}", type_=_CONVERSATIONS.c[c].type)
+                     for c in _STEP_COLUMNS})
+            .returning(_CONVERSATIONS.c.openid)
+            .cte("stepped"))
+_STEP_IN_ONE = insert(_D).from_select(
+    ["key", "openid", "created_at", "replies"],
+    select(bindparam("d_key", type_=_D.c.key.type), _STEPPED.c.openid,
+           bindparam("d_created_at", type_=_D.c.created_at.type),
+           bindparam("d_replies", type_=_D.c.replies.type)))
 
 
 class ConcurrentUpdate(Exception):
@@ -82,8 +98,8 @@ class ConversationStore:
     def __init__(self, runner: PhaseRunner, cipher: DataCipher) -> None:
         self._runner = runner
         self._cipher = cipher
-        pg = runner.engine.dialect.name == "postgresql"
-        self._upsert = postgresql.insert if pg else sqlite.insert
+        self._pg = runner.engine.dialect.name == "postgresql"
+        self._upsert = postgresql.insert if self._pg else sqlite.insert
 
     def step_connection(self, conn: AsyncConnection | None) -> AbstractContextManager[None]:
         return self._runner.step_connection(conn)
@@ -141,8 +157,21 @@ class ConversationStore:
             if rows:
                 conn.execute(_INSERT_OUTBOX, rows)
 
+        def write_in_one(conn: Connection) -> None:
+            done = conn.execute(_STEP_IN_ONE, {
+                "w_openid": conv.openid, "w_version": conv.version,
+                **{f"c_{c}": v for c, v in row.items()},
+                "d_key": key, "d_created_at": now, "d_replies": delivery["replies"]})
+            if done.rowcount != 1:
+                raise ConcurrentUpdate(conv.openid)
+
+        one = (self._pg and conn is not None and conn.info.get(AUTOCOMMIT)
+               and conv.version > 0 and user is None and not rows)
         try:
-            await self._runner.run(write, write=True, conn=conn)
+            if one:
+                await self._runner.run(write_in_one, conn=conn)
+            else:
+                await self._runner.run(write, write=True, conn=conn)
         except IntegrityError:
             return False
         conv.version += 1
