@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     # PostgreSQL schema to live in (search_path); lets one database host several bots.
     database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     db_pool_size: int = Field(10, ge=1)
-    # Connections holding users' locks (PostgreSQL): how many users one process serves
-    # at the same instant; more wait their turn.
+    # Connections holding users' locks (PostgreSQL), on which each step also reads and
+    # writes: how many users one process serves at the same instant; more wait their turn.
     db_lock_pool_size: int = Field(16, ge=1)
 
     platform: Literal["local", "http"] = "local"
