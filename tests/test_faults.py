@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +26,24 @@ MakeHarness = Callable[..., Awaitable[Harness]]
 FORM = ("演示", "{name}", "13812345678", "红色", "深", "备注{n}", "确认")
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
-async def test_postgres_outage_fails_fast_and_recovers(make_harness: MakeHarness) -> None:
+@asynccontextmanager
+async def behind_proxy(make_harness: MakeHarness) -> AsyncIterator[tuple[Harness, Proxy]]:
+    """A harness whose PostgreSQL is reached through a proxy the test can cut, with one
+    user already halfway through the demo form (the phone is the open question)."""
     proxy = Proxy("127.0.0.1", 5432)
     await proxy.start()
     url = PG_URL.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     h = await make_harness(database_url=url, registry=demo_registry())
     try:
         await h.walk("演示", "甲乙")
+        yield h, proxy
+    finally:
+        await proxy.cut()
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_postgres_outage_fails_fast_and_recovers(make_harness: MakeHarness) -> None:
+    async with behind_proxy(make_harness) as (h, proxy):
         await proxy.cut()
         started = time.monotonic()
         assert await h.say("13812345678") == BUSY
@@ -40,26 +51,17 @@ async def test_postgres_outage_fails_fast_and_recovers(make_harness: MakeHarness
         await proxy.restore()
         # Nothing of the failed step was written: the phone is still the open question.
         assert "请选择颜色" in await h.say("13812345678")
-    finally:
-        await proxy.cut()
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 async def test_postgres_restart_while_idle_costs_no_message(make_harness: MakeHarness) -> None:
     """Every pooled connection dies while nobody writes (a restart at night): the next
     message still gets its answer, on a fresh connection, instead of 系统繁忙."""
-    proxy = Proxy("127.0.0.1", 5432)
-    await proxy.start()
-    url = PG_URL.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    h = await make_harness(database_url=url, registry=demo_registry())
-    try:
-        await h.walk("演示", "甲乙")
+    async with behind_proxy(make_harness) as (h, proxy):
         await proxy.cut()
         await proxy.restore()
         assert "请选择颜色" in await h.say("13812345678")
         assert "红色要深还是浅" in await h.say("红色")
-    finally:
-        await proxy.cut()
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
