@@ -1,6 +1,6 @@
 """Tables of the local (embedded) platform and the SMS code store.
 
-Personal data columns end in `_enc` (Fernet, adapters.crypto) with a keyed `_hash`
+Personal data columns end in `_enc` (AES-GCM, adapters.crypto) with a keyed `_hash`
 beside them for lookups; nothing personal is stored in clear.
 """
 
