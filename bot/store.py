@@ -53,25 +53,20 @@ _READ = select(
 # SQL without rebuilding and re-hashing the statement for every message (a third of the
 # store's CPU when the statements were built per call). The SET columns come from the
 # parameter keys.
-_CONVERSATIONS = _C
-_INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_UPDATE_CONVERSATION = update(_CONVERSATIONS).where(
-    _CONVERSATIONS.c.openid == bindparam("w_openid"),
-    _CONVERSATIONS.c.version == bindparam("w_version"))
-_INSERT_DELIVERY = insert(Delivery.__table__)
+_INSERT_CONVERSATION = insert(_C)
+_UPDATE_CONVERSATION = update(_C).where(_C.c.openid == bindparam("w_openid"),
+                                        _C.c.version == bindparam("w_version"))
+_INSERT_DELIVERY = insert(_D)
 _INSERT_OUTBOX = insert(OutboxRow.__table__)
-_TOUCH_USER = update(WeChatUser.__table__).where(
-    WeChatUser.__table__.c.openid == bindparam("w_openid"))
+_TOUCH_USER = update(_U).where(_U.c.openid == bindparam("w_openid"))
 # PostgreSQL, the usual step (a conversation already saved, no user row or outbox to
 # write): the delivery is inserted only if the version-checked update matched, in one
 # statement, atomic without BEGIN and COMMIT: one round trip instead of four.
 _STEP_COLUMNS = ("dialog", "state", "data", "version", "updated_at", "rl_window", "rl_count")
-_STEPPED = (update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.openid == bindparam("w_openid"),
-                   _CONVERSATIONS.c.version == bindparam("w_version"))
-            .values({c: bindparam(f"c_{c}", type_=_CONVERSATIONS.c[c].type)
-                     for c in _STEP_COLUMNS})
-            .returning(_CONVERSATIONS.c.openid)
+_STEPPED = (update(_C)
+            .where(_C.c.openid == bindparam("w_openid"), _C.c.version == bindparam("w_version"))
+            .values({c: bindparam(f"c_{c}", type_=_C.c[c].type) for c in _STEP_COLUMNS})
+            .returning(_C.c.openid)
             .cte("stepped"))
 _STEP_IN_ONE = insert(_D).from_select(
     ["key", "openid", "created_at", "replies"],
