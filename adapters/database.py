@@ -211,14 +211,18 @@ class PhaseRunner:
             self._sync.dispose()
 
 
-AUTOCOMMIT = "rxf_autocommit"
+def is_autocommit(conn: AsyncConnection) -> bool:
+    """Whether the driver commits each statement itself (the user lock pool's setting):
+    read off the connection, so no caller has to keep a flag in step with it."""
+    return bool(getattr(conn.sync_connection.connection.dbapi_connection,  # type: ignore[union-attr]
+                        "autocommit", False))
 
 
 async def _on_connection(conn: AsyncConnection, fn: Callable[..., T], args: tuple[Any, ...],
                          write: bool) -> T:
     """On an autocommit connection (the user locks') begin() sends nothing, so a read is
     one round trip; a write switches to a real transaction for its duration."""
-    if not (write and conn.info.get(AUTOCOMMIT)):
+    if not (write and is_autocommit(conn)):
         async with conn.begin():
             return await conn.run_sync(fn, *args)
     await conn.execution_options(isolation_level="READ COMMITTED")

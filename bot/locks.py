@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.database import AUTOCOMMIT, is_postgres
+from adapters.database import is_postgres
 
 
 def advisory_key(openid: str) -> int:
@@ -87,11 +87,9 @@ class UserLocks:
         and one retry on a fresh connection follows. SQLAlchemy has by then dropped every
         connection pooled before the failure."""
         for attempt in (1, 2):
-            conn = await self._engine.connect()
             # Autocommit (the lock pool's setting): the lock, the step's reads and the
             # unlock are one round trip each; the store's writes open a transaction.
-            conn.info[AUTOCOMMIT] = bool(getattr(
-                (await conn.get_raw_connection()).dbapi_connection, "autocommit", False))
+            conn = await self._engine.connect()
             try:
                 await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                 await conn.commit()  # the lock is the session's; no transaction stays open

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
 from adapters.crypto import DataCipher
-from adapters.database import AUTOCOMMIT, PhaseRunner
+from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
 from bot.models import Conversation, Delivery, WeChatUser
 from dialogs.base import ConvState
@@ -160,7 +160,7 @@ class ConversationStore:
             if done.rowcount != 1:
                 raise ConcurrentUpdate(conv.openid)
 
-        one = (self._pg and conn is not None and conn.info.get(AUTOCOMMIT)
+        one = (self._pg and conn is not None and is_autocommit(conn)
                and conv.version > 0 and user is None and not rows)
         try:
             if one:

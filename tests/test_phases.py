@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.database import AUTOCOMMIT, PhaseRunner, make_engine
+from adapters.database import PhaseRunner, is_autocommit, make_engine
 
 
 class Boom(Exception):
@@ -83,7 +83,7 @@ async def test_write_on_autocommit_lock_connection_is_one_transaction(engines: A
     engine, locks = engines
     runner = PhaseRunner(engine)
     async with locks.connect() as conn:
-        conn.info[AUTOCOMMIT] = True
+        assert is_autocommit(conn)
         with pytest.raises(Boom):
             await runner.run(insert_then_fail, 7, write=True, conn=conn)
         assert await committed(engine) == []  # the insert before the failure rolled back
@@ -91,8 +91,7 @@ async def test_write_on_autocommit_lock_connection_is_one_transaction(engines: A
         assert await committed(engine) == [8, 9]
         # Back in autocommit: a read leaves no transaction open on the lock connection.
         assert await runner.run(values, conn=conn) == [8, 9]
-        raw = (await conn.get_raw_connection()).dbapi_connection
-        assert getattr(raw, "autocommit", False)
+        assert is_autocommit(conn)
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
@@ -104,7 +103,6 @@ async def test_step_phases_run_on_the_lock_connection(engines: Any) -> None:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
     async with locks.connect() as conn:
-        conn.info[AUTOCOMMIT] = True
         mine = await runner.run(backend, conn=conn)
         with runner.step_connection(conn):
             assert await runner.run(backend) == mine
