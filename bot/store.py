@@ -62,7 +62,9 @@ _TOUCH_USER = update(_U).where(_U.c.openid == bindparam("w_openid"))
 # PostgreSQL, the usual step (a conversation already saved, no user row or outbox to
 # write): the delivery is inserted only if the version-checked update matched, in one
 # statement, atomic without BEGIN and COMMIT: one round trip instead of four.
-_STEP_COLUMNS = ("dialog", "state", "data", "version", "updated_at", "rl_window", "rl_count")
+# Every column but the key: a column added to the table without a value here fails
+# loudly (a missing bind parameter) instead of being skipped by this path.
+_STEP_COLUMNS = tuple(c.name for c in _C.columns if c.name != "openid")
 _STEPPED = (update(_C)
             .where(_C.c.openid == bindparam("w_openid"), _C.c.version == bindparam("w_version"))
             .values({c: bindparam(f"c_{c}", type_=_C.c[c].type) for c in _STEP_COLUMNS})
