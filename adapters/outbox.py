@@ -59,11 +59,10 @@ def outbox_values(item: OutboxItem, now: datetime) -> dict[str, Any]:
 async def enqueue(session: AsyncSession, items: Sequence[OutboxItem], now: datetime) -> None:
     """Queue rows inside the caller's transaction. A dedupe_key already queued makes the
     transaction fail with IntegrityError: the caller's work was done before."""
-    if items:
-        await session.execute(insert(OutboxRow), [outbox_values(i, now) for i in items])
+    await session.run_sync(enqueue_sync, items, now)
 
 
 def enqueue_sync(session: Session, items: Sequence[OutboxItem], now: datetime) -> None:
-    """`enqueue` for work running on a database thread (the local platform's phases)."""
+    """`enqueue` for work already on a sync session (the local platform's phases)."""
     if items:
         session.execute(insert(OutboxRow), [outbox_values(i, now) for i in items])
