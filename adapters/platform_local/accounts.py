@@ -70,6 +70,18 @@ def _read_profile(conn: Connection, openid: str) -> list[Row[Any]]:
     return list(conn.execute(_PROFILE, {"openid": openid}).all())
 
 
+class _Columns:
+    """One table's columns of a profile row: `_Columns(row, "p_").name` is `row.p_name`."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: Row[Any], prefix: str) -> None:
+        self._row, self._prefix = row, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, self._prefix + name)
+
+
 LOGIN_TTL = timedelta(minutes=5)
 KEEP_LOGINS = timedelta(days=1)
 _HELP = "请回复「转人工」或致电0871-64980508，由客服核实处理。"
@@ -98,38 +110,29 @@ class AccountsMixin(LocalBase):
         if not rows:
             return Profile(openid=openid)
         first = rows[0]
-        c = self.cipher
-        account = Account(id=first.id, phone=c.decrypt(first.phone_enc),
-                          legal_name=first.legal_name, legal_id=c.decrypt(first.legal_id_enc),
-                          created_at=first.created_at)
         person = None
         if first.p_certified_at is not None:
-            person = PersonCert(name=first.p_name, cert_type=first.p_cert_type,
-                                cert_number=c.decrypt(first.p_number_enc),
-                                phone=c.decrypt(first.p_phone_enc),
-                                certified_at=first.p_certified_at)
-        enterprises = tuple(
-            Enterprise(id=r.e_id, name=r.e_name, uscc=r.e_uscc, legal_rep=r.e_legal_rep,
-                       legal_rep_id=c.decrypt(r.e_legal_rep_id_enc), region=r.e_region,
-                       certified_at=r.m_certified_at, authorised_at=r.m_authorised_at)
-            for r in rows if r.e_id is not None)
-        return Profile(openid=openid, account=account, person=person,
+            person = self._person(_Columns(first, "p_"))
+        enterprises = tuple(self._enterprise(_Columns(r, "e_"), _Columns(r, "m_"))
+                            for r in rows if r.e_id is not None)
+        return Profile(openid=openid, account=self._account(first), person=person,
                        enterprises=enterprises,
                        active_enterprise_id=first.active_enterprise_id)
 
-    def _account(self, row: AccountRow) -> Account:
+    # The builders below take an ORM row or a row of the profile query (through _Columns).
+    def _account(self, row: Any) -> Account:
         return Account(id=row.id, phone=self.cipher.decrypt(row.phone_enc),
                        legal_name=row.legal_name,
                        legal_id=self.cipher.decrypt(row.legal_id_enc),
                        created_at=row.created_at)
 
-    def _person(self, row: PersonCertRow) -> PersonCert:
+    def _person(self, row: Any) -> PersonCert:
         return PersonCert(name=row.name, cert_type=row.cert_type,
                           cert_number=self.cipher.decrypt(row.number_enc),
                           phone=self.cipher.decrypt(row.phone_enc),
                           certified_at=row.certified_at)
 
-    def _enterprise(self, row: EnterpriseRow, membership: MembershipRow) -> Enterprise:
+    def _enterprise(self, row: Any, membership: Any) -> Enterprise:
         return Enterprise(id=row.id, name=row.name, uscc=row.uscc, legal_rep=row.legal_rep,
                           legal_rep_id=self.cipher.decrypt(row.legal_rep_id_enc),
                           region=row.region, certified_at=membership.certified_at,
