@@ -2,8 +2,10 @@
 
 A code is 6 random digits (``secrets``), stored only as a salted keyed hash, valid for
 5 minutes, dead after 5 wrong tries. A phone may be sent a code once a minute and at most
-10 times a (Beijing) day; every refusal says how long to wait. Sending is idempotent by
-the caller's key, so a retried WeChat delivery never sends a second SMS.
+10 times a (Beijing) day; every refusal says how long to wait and whether the code sent
+before still works. A code killed by wrong tries is replaced at once: the minute guards
+against SMS bombing, and five wrong tries per extra SMS already throttle that. Sending is
+idempotent by the caller's key, so a retried WeChat delivery never sends a second SMS.
 
 Gateways: ``local`` writes each message to ``sms_messages`` (the chat simulator, the
 ``python -m bot sms outbox`` command and the tests read it there); ``http`` posts
@@ -59,6 +61,9 @@ class SendResult:
     message: str
     wait_seconds: int = 0
     wait: str = ""  # wait_seconds in words: "45秒", "3小时20分钟"
+    # A code for this phone and purpose can still be entered: a refusal must not make the
+    # user wait for nothing, nor promise a code that cannot work.
+    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,7 @@ class SmsService(SessionPhases):
         def record(session: Session) -> SendResult | int:
             if session.scalar(select(SmsCodeRow.id).where(SmsCodeRow.idem_key == idem_key)):
                 return self._sent(phone)  # a retried delivery: sent the first time
-            refusal = self._limits(session, phone_hash, now)
+            refusal = self._limits(session, phone, phone_hash, purpose, now)
             if refusal is not None:
                 return refusal
             # Housekeeping on the way: old codes only ever served the daily cap.
@@ -240,19 +245,27 @@ class SmsService(SessionPhases):
 
     # --- helpers ---------------------------------------------------------------------
     def _sent(self, phone: str) -> SendResult:
-        return SendResult(True, "sent", f"验证码已发送至{mask_phone(phone)}，5分钟内有效。")
+        return SendResult(True, "sent", f"验证码已发送至{mask_phone(phone)}，5分钟内有效。",
+                          live=True)
 
-    def _limits(self, session: Session, phone_hash: str,
+    def _limits(self, session: Session, phone: str, phone_hash: str, purpose: str,
                 now: datetime) -> SendResult | None:
-        last = session.scalar(
-            select(func.max(SmsCodeRow.created_at)).where(SmsCodeRow.phone_hash == phone_hash))
-        if last is not None:
-            last = _aware(last)
-            if now - last < RESEND_AFTER:
-                wait = math.ceil((RESEND_AFTER - (now - last)).total_seconds())
-                return SendResult(False, "too_soon",
-                                  f"验证码发送太频繁，请{wait_text(wait)}后再获取。", wait,
-                                  wait_text(wait))
+        latest = _latest(session, phone_hash)
+        mine = latest if latest is None or latest.purpose == purpose \
+            else _latest(session, phone_hash, purpose)
+        live = mine is not None and not mine.used and now <= mine.expires_at \
+            and mine.attempts < MAX_WRONG
+        # Only when the dead code is the phone's latest SMS: one sent since restarts the
+        # minute as usual.
+        spent = mine is not None and mine is latest and mine.attempts >= MAX_WRONG
+        if latest is not None and not spent:
+            since = now - latest.created_at
+            if since < RESEND_AFTER:
+                wait = math.ceil((RESEND_AFTER - since).total_seconds())
+                message = (f"验证码刚刚已发送至{mask_phone(phone)}，5分钟内有效；"
+                           f"如需新的验证码，请{wait_text(wait)}后再获取。" if live else
+                           f"暂时不能发送新的验证码，请{wait_text(wait)}后再获取。")
+                return SendResult(False, "too_soon", message, wait, wait_text(wait), live)
         local_now = now.astimezone(BEIJING)
         day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
         sent_today = session.scalar(
@@ -261,17 +274,23 @@ class SmsService(SessionPhases):
                 SmsCodeRow.created_at >= day_start.astimezone(UTC)))
         if (sent_today or 0) >= DAILY_CAP:
             wait = math.ceil((day_start + timedelta(days=1) - local_now).total_seconds())
+            still = "刚才发送的验证码仍然有效，可以直接使用。" if live else ""
             return SendResult(False, "daily_cap",
                               f"这个号码今天获取验证码已达{DAILY_CAP}次上限，"
-                              f"请明天再试（约{wait_text(wait)}后）。", wait, wait_text(wait))
+                              f"请明天再试（约{wait_text(wait)}后）。{still}", wait,
+                              wait_text(wait), live)
+        if spent:
+            log.info("sms code for %s was used up by wrong tries: a new one at once",
+                     mask_phone(phone))
         return None
 
 
-def _aware(value: Any) -> datetime:
-    """func.max() bypasses the column type on SQLite: put the UTC zone back."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def _latest(session: Session, phone_hash: str, purpose: str | None = None) -> SmsCodeRow | None:
+    query = select(SmsCodeRow).where(SmsCodeRow.phone_hash == phone_hash)
+    if purpose is not None:
+        query = query.where(SmsCodeRow.purpose == purpose)
+    return session.scalar(
+        query.order_by(SmsCodeRow.created_at.desc(), SmsCodeRow.id.desc()).limit(1))
 
 
 def build_sms(settings: Any, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,

@@ -39,6 +39,8 @@ MENU_WORDS = frozenset((
     "认证", "认证授权", "实名认证", "注册", "注册账号", "我的企业", "我的信息", "添加企业",
     "切换企业", "发布融资需求", "发布需求", "我的需求", "金融产品", "政策专区", "常见问题",
     "联系我们", "使用指南", "个人认证", "企业认证", "签署授权书", "授权书", "查进度"))
+# Form values key: phones whose ownership an SMS code proved (a list, to stay JSON).
+VERIFIED = "_verified"
 # "（回复「认证」继续）" inside an FAQ answer: here the user is already at that step.
 _REPLY_HINT = re.compile(r"（回复「[^」]*」[^）]*）")
 
@@ -106,15 +108,18 @@ async def ensure_available(ctx: StepContext, *, phone: str | None = None,
 
 
 async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool) -> str:
-    """Send a code and say what happened, in the words of the question it belongs to."""
+    """Send a code and say what happened, in the words of the question it belongs to.
+    A refusal says whether the code sent before still works: never "sent" for nothing."""
     suffix = ":resend" if resend else ":sms"
     result = await ctx.ports.sms.send_code(phone, purpose, ctx.idem_key + suffix)
     if result.ok:
         return result.message
     if result.reason == "too_soon":
         wait = result.wait
+        if not result.live:
+            return f"暂时不能发送新的验证码，请{wait}后回复「重发」。"
         if resend:
-            return (f"验证码刚发过（5分钟内有效），请先看看短信；"
+            return (f"验证码刚刚已发送至{mask_phone(phone)}，5分钟内有效，请先看看短信；"
                     f"还没收到的话，{wait}后再回复「重发」。")
         return (f"验证码刚刚已发送至{mask_phone(phone)}，5分钟内有效。"
                 f"没收到的话，{wait}后可回复「重发」。")
@@ -123,9 +128,18 @@ async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool)
     return result.message
 
 
+def needs_code(values: Mapping[str, Any]) -> bool:
+    """The sms field's `when`: a phone a code already proved in this form (or before,
+    see certify's prefill) is not asked for a code again. The answer just given keeps
+    the field, so the "（6/7）" count does not shrink under the user."""
+    return "sms" in values or values.get("phone") not in values.get(VERIFIED, ())
+
+
 def sms_field(purpose: str, *, when: Callable[[Mapping[str, Any]], bool] | None = None) -> Field:
     """短信验证码: sent on arrival to the phone given before; 重发 sends another; the
-    code is checked at once and only "verified" is kept (never the code)."""
+    code is checked at once and only "verified" is kept (never the code). A phone it
+    proves is remembered under VERIFIED: switching away and back needs no second code,
+    and the first one has been used up anyway."""
 
     async def enter(ctx: StepContext, values: Values) -> str | None:
         return await send_code(ctx, values["phone"], purpose, resend=False)
@@ -136,6 +150,9 @@ def sms_field(purpose: str, *, when: Callable[[Mapping[str, Any]], bool] | None 
         code = sms_code(text)
         result = await ctx.ports.sms.check_code(values["phone"], purpose, code)
         if result.ok:
+            proven = values.setdefault(VERIFIED, [])
+            if values["phone"] not in proven:
+                proven.append(values["phone"])
             return "verified"
         if result.status == "wrong":
             raise Invalid(result.message)

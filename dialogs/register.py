@@ -16,6 +16,7 @@ from dialogs.account_common import (
     VERIFYING,
     check_refused,
     ensure_available,
+    needs_code,
     sms_field,
     text_value,
 )
@@ -70,7 +71,7 @@ FIELDS = (
           parse=text_value(validators.company_name), aliases=("企业名称", "公司")),
     Field("uscc", "统一社会信用代码", "请输入营业执照上的18位统一社会信用代码：",
           parse=_uscc, aliases=("信用代码", "代码")),
-    sms_field("register"),
+    sms_field("register", when=needs_code),
     Field("agree", "注册服务协议", AGREEMENT, parse=_agree, in_summary=False,
           display=lambda value: "同意", aliases=("协议",)),
 )

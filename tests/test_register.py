@@ -18,6 +18,7 @@ from tests.accounts_support import (
     ZHOU,
     last_code,
     register,
+    sms_count,
     to_code,
 )
 from tests.support import Harness
@@ -216,3 +217,28 @@ async def test_resume_after_idle_and_restart(harness: Harness) -> None:
     await h.walk(ZHOU["company"], ZHOU["uscc"])
     await h.walk(await last_code(h, ZHOU["phone"]), "1")
     assert "注册成功" in await h.say("确认")
+
+
+async def test_switching_back_to_a_verified_phone_needs_no_code(harness: Harness) -> None:
+    h = harness
+    a, b = ZHOU["phone"], MA["phone"]
+    await to_code(h)
+    await h.walk(await last_code(h, a), "1")  # A proven, at the summary
+    await h.say("修改1")
+    to_b = await h.say(b)
+    assert "验证码已发送至186****3526" in to_b
+    await h.say("修改1")  # seconds later, from B's code question
+    back = await h.say(a)
+    assert "①法人手机号：159****1931" in back and "请核对注册信息" in back
+    assert "验证码" not in back  # neither a code nor a claim of one
+    assert await sms_count(h, a) == 1 and await sms_count(h, b) == 1
+    await h.say("修改1")
+    again_b = await h.say(b)  # B's code is still live: saying so is true
+    assert "验证码刚刚已发送至186****3526，5分钟内有效" in again_b
+    summary = await h.say(await last_code(h, b))
+    assert "①法人手机号：186****3526" in summary
+    await h.say("修改1")
+    assert "①法人手机号：159****1931" in await h.say(a)  # both proven now
+    assert await sms_count(h, a) == 1 and await sms_count(h, b) == 1
+    done = await h.say("确认")
+    assert "注册成功" in done and a not in done and b not in done

@@ -69,6 +69,52 @@ async def test_wrong_code_five_times_kills_it(harness: Harness) -> None:
     assert after.status == "too_many"  # the right code no longer helps
 
 
+async def test_code_killed_by_wrong_tries_is_replaced_at_once(harness: Harness) -> None:
+    _morning(harness)
+    sms = _service(harness)
+    await sms.send_code(PHONE, "register", "k1")
+    code = await last_code(harness, PHONE)
+    for _ in range(5):
+        await sms.check_code(PHONE, "register", "000000" if code != "000000" else "111111")
+    again = await sms.send_code(PHONE, "register", "k2")  # seconds later: no minute's wait
+    assert again.ok and again.live and await sms_count(harness, PHONE) == 2
+    early = await sms.send_code(PHONE, "register", "k3")  # the new one is live: the minute
+    assert early.reason == "too_soon" and early.live
+    assert "刚刚已发送至138****5678" in early.message
+    assert (await sms.check_code(PHONE, "register", await last_code(harness, PHONE))).ok
+
+
+async def test_refusal_says_whether_a_code_still_works(harness: Harness) -> None:
+    _morning(harness)
+    sms = _service(harness)
+    await sms.send_code(PHONE, "register", "l1")
+    live = await sms.send_code(PHONE, "register", "l2")
+    assert live.reason == "too_soon" and live.live
+    assert live.message.startswith("验证码刚刚已发送至138****5678，5分钟内有效")
+    assert (await sms.check_code(PHONE, "register", await last_code(harness, PHONE))).ok
+    used = await sms.send_code(PHONE, "register", "l3")  # the only code is used up
+    assert used.reason == "too_soon" and not used.live
+    assert used.message.startswith("暂时不能发送新的验证码，请") and "已发送" not in used.message
+    other = await sms.send_code(PHONE, "certify", "l4")  # no certify code was ever sent
+    assert other.reason == "too_soon" and not other.live
+
+
+async def test_daily_cap_still_applies_to_a_dead_code(harness: Harness) -> None:
+    _morning(harness)
+    sms = _service(harness)
+    for i in range(10):
+        assert (await sms.send_code(PHONE, "register", f"c{i}")).ok
+        harness.clock.advance(seconds=61)
+    capped = await sms.send_code(PHONE, "register", "live")
+    assert capped.reason == "daily_cap" and capped.live and "仍然有效" in capped.message
+    code = await last_code(harness, PHONE)
+    for _ in range(5):
+        await sms.check_code(PHONE, "register", "000000" if code != "000000" else "111111")
+    dead = await sms.send_code(PHONE, "register", "dead")
+    assert dead.reason == "daily_cap" and not dead.live and "仍然有效" not in dead.message
+    assert await sms_count(harness, PHONE) == 10
+
+
 async def test_resend_wait_expiry_and_purpose(harness: Harness) -> None:
     _morning(harness)
     sms = _service(harness)
@@ -138,8 +184,11 @@ async def test_http_gateway_posts_json_and_reports_failure(harness: Harness) -> 
                           rt.runner)
         failed = await slow.send_code("13900000000", "register", "h2")
         assert not failed.ok and failed.reason == "failed" and "发送失败" in failed.message
-        # The code that did not go out cannot be used.
+        # The code that did not go out cannot be used, and a refusal does not promise it.
         assert (await slow.check_code("13900000000", "register", "000000")).status == "none"
+        again = await slow.send_code("13900000000", "register", "h3")
+        assert again.reason == "too_soon" and not again.live
+        assert "暂时不能发送新的验证码" in again.message
     finally:
         await runner.cleanup()
 
@@ -184,13 +233,32 @@ async def test_dialog_wrong_code_five_times_then_resend(harness: Harness) -> Non
     wrong = "000000" if code != "000000" else "111111"
     replies = await h.walk(*[wrong] * 5)
     assert "还可以再试4次" in replies[0] and "请输入短信里的6位验证码" in replies[0]
-    assert "已失效" in replies[4] and "「重发」" in replies[4]
-    early = await h.say("重发")
-    assert "验证码刚发过" in early and "后再回复「重发」" in early
+    assert "已失效" in replies[4] and "请回复「重发」获取新的验证码" in replies[4]
+    resent = await h.say("重发")  # seconds later: the dead code is replaced at once
+    assert "验证码已发送至159****1931，5分钟内有效" in resent and "秒后" not in resent
+    assert await sms_count(h, ZHOU["phone"]) == 2
+    fresh = await last_code(h, ZHOU["phone"])
+    early = await h.say("重发")  # the new code is live: now the minute applies
+    assert "验证码刚刚已发送至159****1931，5分钟内有效" in early and "后再回复「重发」" in early
+    assert await sms_count(h, ZHOU["phone"]) == 2
+    assert "同意《注册服务协议》" in await h.say(fresh)
+
+
+async def test_dialog_refused_resend_without_a_live_code_says_so(harness: Harness) -> None:
+    h = harness
+    _morning(h)
+    first, second = "o_sms_first", "o_sms_second"
+    await to_code(h, openid=first)
+    await h.say(await last_code(h, ZHOU["phone"]), first)  # that code is used now
+    arrived = await to_code(h, openid=second)  # the same phone, seconds later
+    assert "暂时不能发送新的验证码，请" in arrived and "秒后回复「重发」" in arrived
+    assert "已发送" not in arrived and "6位验证码" in arrived
+    again = await h.say("重发", second)
+    assert again.startswith("暂时不能发送新的验证码，请") and "已发送" not in again
+    assert await sms_count(h, ZHOU["phone"]) == 1
     h.clock.advance(seconds=61)
-    resent = await h.say("重发")
-    assert "验证码已发送至159****1931" in resent
-    assert "同意《注册服务协议》" in await h.say(await last_code(h, ZHOU["phone"]))
+    assert "验证码已发送至159****1931" in await h.say("重发", second)
+    assert "同意《注册服务协议》" in await h.say(await last_code(h, ZHOU["phone"]), second)
 
 
 async def test_dialog_expired_code_and_format_errors(harness: Harness) -> None:
