@@ -39,3 +39,6 @@ def setup(level: int = logging.INFO) -> None:
     # One line per message is ours; aiohttp's access log would double it.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # transitions says "Finished processing state ... callbacks" at INFO on every form
+    # step: close to half of all lines, and nothing an operator acts on.
+    logging.getLogger("transitions").setLevel(logging.WARNING)

@@ -161,13 +161,26 @@ class PushWorker:
         return Sent("custom")
 
     def _failure(self, row: OutboxRow, exc: WeChatApiError) -> dict[str, Any]:
+        # The numbers are also fields of the JSON line, so a log query can filter on them.
+        fields = {"row_id": row.id, "openid": row.openid, "errcode": exc.errcode,
+                  "errmsg": exc.errmsg, "attempt": row.attempts}
         if exc.errcode in ENDED:
+            log.info("push %s to %s ended: errcode %s (%s)", row.id, row.openid, exc.errcode,
+                     ENDED[exc.errcode], extra=fields)
             return {"status": "ended", "last_error": f"{exc.errcode} {ENDED[exc.errcode]}"}
         if exc.errcode in RETRYABLE and row.attempts < self.max_attempts:
             delay = min(self.max_delay, self.base_delay * 2 ** (row.attempts - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: a recovered WeChat is not stampeded
+            log.warning("push %s to %s failed: errcode %s (%s), attempt %s of %s; "
+                        "next try in %.1fs", row.id, row.openid, exc.errcode,
+                        exc.errmsg or "no answer", row.attempts, self.max_attempts, delay,
+                        extra={**fields, "retry_in": round(delay, 3)})
             return {"status": "pending", "last_error": str(exc),
                     "next_attempt_at": self.clock() + timedelta(seconds=delay)}
+        # Dead waits for an operator (`python -m bot outbox --retry ID`), hence ERROR.
+        log.error("push %s to %s is dead: errcode %s (%s) at attempt %s of %s", row.id,
+                  row.openid, exc.errcode, exc.errmsg or "no answer", row.attempts,
+                  self.max_attempts, extra=fields)
         return {"status": "dead", "last_error": str(exc)}
 
 
