@@ -4,7 +4,10 @@
     {"event_id": "...", "timestamp": 1764230400, "type": "demand.status_changed",
      "event": "credit" | "disburse" | "reject", "recipients": ["openid", ...],
      "demand": {"no": "...", "status": "...", "amount": "...", "institution": "...",
-                "time": "...", "reason": "..."}}
+                "enterprise": "...", "time": "...", "reason": "..."}}
+
+`demand.enterprise` (the enterprise's name, at most 100 characters) is optional: older
+platforms do not send it, and the push then names no enterprise.
 
 The timestamp is inside the signed body, so it cannot be refreshed by a replayer. A
 valid event is stored and its pushes queued in one transaction before we answer 200; a
@@ -35,6 +38,7 @@ MAX_AGE = 300
 MAX_BODY = 64 * 1024
 PUSH_EVENTS = ("credit", "disburse", "reject")
 MAX_RECIPIENTS = 200
+MAX_ENTERPRISE = 100
 
 
 class BadEvent(Exception):
@@ -66,6 +70,11 @@ def _parse(body: bytes) -> dict[str, Any]:
         raise BadEvent("recipients must be openids")
     if not isinstance(data["demand"].get("no"), str):
         raise BadEvent("demand.no missing")
+    enterprise = data["demand"].get("enterprise")
+    if enterprise is not None and (not isinstance(enterprise, str)
+                                   or len(enterprise) > MAX_ENTERPRISE):
+        raise BadEvent(f"demand.enterprise must be a string of at most {MAX_ENTERPRISE} "
+                       "characters")
     return data
 
 
@@ -106,6 +115,7 @@ class PlatformEvents:
         payload = {"event": data["event"], "demand_no": demand["no"],
                    "amount": demand.get("amount"), "status": demand.get("status", ""),
                    "institution": demand.get("institution", ""),
+                   "enterprise": demand.get("enterprise") or "",
                    "time": demand.get("time", ""), "reason": demand.get("reason")}
         items = [OutboxItem(openid, "push", payload, dedupe_key=f"{data['event_id']}:{openid}")
                  for openid in dict.fromkeys(data["recipients"])]

@@ -227,7 +227,7 @@ class FakePlatform:
             "type": "demand.status_changed", "event": payload["event"],
             "recipients": [r.openid for r in rows],
             "demand": {k: payload.get(k, "") for k in
-                       ("no", "status", "amount", "institution", "time", "reason")}
+                       ("status", "amount", "institution", "enterprise", "time", "reason")}
             | {"no": no}}, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json",
                    "X-RXF-Signature": sign(self.events_secret, body)}

@@ -21,15 +21,23 @@ FAST = {"platform_secret": SECRET, "push_base_delay": 0.05, "push_max_delay": 0.
         "push_interval": 0.05}
 
 
+ENTERPRISE = "云南贸易有限公司"
+OMIT = object()  # event_body(enterprise=OMIT): a platform that does not send the name yet
+
+
 def event_body(recipients: list[str], *, event: str = "credit", event_id: str | None = None,
-               timestamp: int | None = None, no: str = "RZ20261127000001") -> bytes:
+               timestamp: int | None = None, no: str = "RZ20261127000001",
+               enterprise: object = ENTERPRISE) -> bytes:
+    demand: dict[str, Any] = {
+        "no": no, "status": {"credit": "待放款", "disburse": "已放款", "reject": "已退回"}[event],
+        "amount": "20万元", "institution": "富滇银行", "time": "2026-11-27 10:15",
+        "reason": "资料不全" if event == "reject" else None}
+    if enterprise is not OMIT:
+        demand["enterprise"] = enterprise
     return json.dumps({
         "event_id": event_id or uuid.uuid4().hex, "timestamp": timestamp or int(time.time()),
         "type": "demand.status_changed", "event": event, "recipients": recipients,
-        "demand": {"no": no, "status": {"credit": "待放款", "disburse": "已放款",
-                                        "reject": "已退回"}[event],
-                   "amount": "20万元", "institution": "富滇银行", "time": "2026-11-27 10:15",
-                   "reason": "资料不全" if event == "reject" else None},
+        "demand": demand,
     }, ensure_ascii=False).encode()
 
 

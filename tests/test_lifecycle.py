@@ -28,6 +28,8 @@ from tests.demand_support import (  # noqa: F401  (env_fixture provides `env`)
     http_env_fixture,
     local_env_fixture,
 )
+from tests.factories import YUNNAN_TRADE
+from tests.support import eventually
 
 BANK = Actor(INSTITUTION, "icbc_yn", "中国工商银行云南省分行", serves_region=True)
 OTHER_BANK = Actor(INSTITUTION, "abc_yn", "中国农业银行云南省分行", serves_region=True)
@@ -110,6 +112,7 @@ async def test_moves_write_records_and_push_every_bound_user(env: DemandEnv) -> 
     assert payload["event"] == "credit" and payload["demand_no"] == no
     assert payload["amount"] == "15万元" and payload["status"] == "待放款"
     assert payload["institution"] == "中国工商银行云南省分行"
+    assert payload["enterprise"] == YUNNAN_TRADE["name"]
     assert len(payload["time"]) == 16 and payload["time"][4] == "-"
     done = await env.advance(no, "disburse")
     assert done.status == "已放款" and done.disbursed_amount == Decimal(150000)
@@ -136,8 +139,11 @@ async def test_reject_pushes_the_reason_and_open_demands_follow_by_region(
 
 
 async def test_http_mode_announces_pushes_to_the_bot(http_env: DemandEnv) -> None:
-    """In http mode the platform calls POST /platform/events; the bot queues the push."""
+    """In http mode the platform calls POST /platform/events; the bot queues the push,
+    naming the enterprise the platform named."""
     env = http_env
+    import json
+
     from sqlalchemy import select
 
     from adapters.outbox import OutboxRow
@@ -149,7 +155,12 @@ async def test_http_mode_announces_pushes_to_the_bot(http_env: DemandEnv) -> Non
     async with env.h.runtime.sessions() as session:
         rows = (await session.scalars(select(OutboxRow).where(OutboxRow.kind == "push"))).all()
     assert [r.openid for r in rows] == [env.h.openid]
-    assert no in rows[0].payload
+    payload = json.loads(rows[0].payload)
+    assert payload["demand_no"] == no and payload["enterprise"] == YUNNAN_TRADE["name"]
+    # No template is configured here: the user, inside the 48-hour window, gets the text.
+    sent = await eventually(lambda: env.h.fake.sent(kind="custom", touser=env.h.openid))
+    lines = sent[0].payload["text"]["content"].split("\n")
+    assert lines[1] == f"企业：{YUNNAN_TRADE['name']}" and f"单据号：{no}" in lines
 
 
 async def test_cli_advance_list_and_show(local_env: DemandEnv,

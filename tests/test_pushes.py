@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
 
+from adapters.platform_local.models import EnterpriseRow, MembershipRow
+from adapters.sqltypes import utcnow
 from bot import cli
 from bot.sim import event_xml
+from tests.demand_support import OTHER_ENTERPRISE, DemandEnv
+from tests.factories import YUNNAN_TRADE, ZHOU_LU
 from tests.push_support import (
+    ENTERPRISE,
     FAST,
+    OMIT,
     TEMPLATES,
     event_body,
     post_event,
@@ -38,6 +45,7 @@ async def test_callback_pushes_once_per_recipient_by_template(make_harness: Make
     assert record["template_id"] == "TPL_CREDIT"
     assert record["data"]["demand_no"]["value"] == "RZ20261127000001"
     assert record["data"]["amount"]["value"] == "20万元"
+    assert record["data"]["enterprise"]["value"] == ENTERPRISE
     # The platform retries its callback: same event id, nothing new.
     status, text = await post_event(h, body)
     assert status == 200 and '"duplicate": true' in text
@@ -45,13 +53,18 @@ async def test_callback_pushes_once_per_recipient_by_template(make_harness: Make
     assert len(await rows(h)) == 2 and sent_to(h) == ["o_a", "o_b"]
 
 
-@pytest.mark.parametrize("case", ["signature", "stale", "garbage", "wrong-event", "huge"])
+@pytest.mark.parametrize("case", ["signature", "stale", "garbage", "wrong-event", "huge",
+                                  "enterprise-number", "enterprise-long"])
 async def test_callback_refusals_queue_nothing(make_harness: MakeHarness, case: str) -> None:
     h = await pushes(make_harness)
     body = event_body(["o_a"])
     signature = None
     expected = 400
-    if case == "signature":
+    if case == "enterprise-number":
+        body = event_body(["o_a"], enterprise=91530121)
+    elif case == "enterprise-long":
+        body = event_body(["o_a"], enterprise="云" * 101)
+    elif case == "signature":
         signature, expected = "sha256=" + "0" * 64, 401
     elif case == "stale":
         body, expected = event_body(["o_a"], timestamp=int(time.time()) - 600), 401
@@ -71,10 +84,67 @@ async def test_no_template_falls_back_to_customer_message_in_window(
     await h.say("联系我们", openid="o_recent")  # opens the 48-hour window
     await post_event(h, event_body(["o_recent", "o_silent"]))
     sent = await eventually(lambda: h.fake.sent(kind="custom", touser="o_recent"))
-    assert "已获授信" in sent[0].payload["text"]["content"]
+    lines = sent[0].payload["text"]["content"].split("\n")
+    assert lines[:3] == ["【您的融资需求已获授信】", f"企业：{ENTERPRISE}",
+                         "单据号：RZ20261127000001"]
+    assert lines[-1] == "回复单据号或「查进度」查看详情"
     # Never wrote to us: no template, no window. Kept (pending) for when either opens.
     silent = await eventually(lambda: _kept(h, "o_silent"))
     assert silent.attempts == 0 and h.fake.sent(kind="custom", touser="o_silent") == []
+
+
+async def test_callback_enterprise_is_optional_and_cut_only_in_the_template(
+        make_harness: MakeHarness) -> None:
+    h = await pushes(make_harness, template_credit=None)
+    await h.say("联系我们", openid="o_a")  # opens the 48-hour window for the text
+    await subscribe(h, "o_b")
+    await post_event(h, event_body(["o_a"], enterprise=OMIT))  # an older platform
+    text = (await eventually(lambda: h.fake.sent(kind="custom")))[0].payload["text"]["content"]
+    assert "企业" not in text and text.split("\n")[1] == "单据号：RZ20261127000001"
+    longest = "云南" + "贸" * 94 + "有限公司"
+    assert len(longest) == 100
+    assert (await post_event(h, event_body(["o_b"], event="disburse",
+                                           enterprise=longest)))[0] == 200
+    await post_event(h, event_body(["o_a"], event="disburse", enterprise=None))
+    await eventually(lambda: sent_to(h) == ["o_a", "o_b"])
+    by_user = {r.touser: r.payload["data"] for r in h.fake.sent(kind="template")}
+    assert by_user["o_b"]["enterprise"]["value"] == longest[:20]
+    assert "enterprise" not in by_user["o_a"]
+
+
+async def test_local_moves_push_the_demands_enterprise_not_the_active_one(
+        make_harness: MakeHarness) -> None:
+    """One WeChat user bound to two enterprises learns which one the push is about."""
+    h = await pushes(make_harness, template_credit=None, rate_limit_per_minute=1000)
+    env = DemandEnv(h, "local", None)
+    seeded = await env.seed()
+    no = await env.publish()  # for 云南贸易有限公司; the dialog opens the 48-hour window
+    other = await _second_enterprise(h, seeded.account_id)
+    await h.runtime.ports.platform.switch_enterprise(h.openid, other)
+    await env.advance(no, "follow")
+    await env.advance(no, "grant", amount="150000")  # no credit template: the plain text
+    sent = await eventually(lambda: h.fake.sent(kind="custom", touser=h.openid))
+    lines = sent[0].payload["text"]["content"].split("\n")
+    assert lines[:2] == ["【您的融资需求已获授信】", f"企业：{YUNNAN_TRADE['name']}"]
+    assert f"单据号：{no}" in lines and lines[-1] == "回复单据号或「查进度」查看详情"
+    await env.advance(no, "disburse")
+    record = (await eventually(lambda: h.fake.sent(kind="template")))[0].payload
+    assert record["template_id"] == "TPL_DISBURSE"
+    assert record["data"]["enterprise"]["value"] == YUNNAN_TRADE["name"]
+    assert record["data"]["demand_no"]["value"] == no
+
+
+async def _second_enterprise(h: Harness, account_id: str) -> str:
+    now, enterprise_id = utcnow(), uuid.uuid4().hex
+    async with h.runtime.sessions.begin() as session:
+        session.add(EnterpriseRow(
+            id=enterprise_id, name=OTHER_ENTERPRISE["name"], uscc=OTHER_ENTERPRISE["uscc"],
+            legal_rep=ZHOU_LU["name"], legal_rep_id_enc=h.runtime.cipher.encrypt(ZHOU_LU["id"]),
+            region=OTHER_ENTERPRISE["region"], created_by=account_id, created_at=now))
+        await session.flush()
+        session.add(MembershipRow(account_id=account_id, enterprise_id=enterprise_id,
+                                  created_at=now, certified_at=now, authorised_at=now))
+    return enterprise_id
 
 
 async def _kept(h: Harness, openid: str) -> object:

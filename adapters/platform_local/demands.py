@@ -202,7 +202,7 @@ class DemandsMixin(LocalBase):
             self._apply(session, row, case, outcome, who, now, handler=handler,
                         comment=move.comment)
             if outcome.rule.push:
-                self._queue_push(session, row, outcome, name, now)
+                self._queue_push(session, row, enterprise.name, outcome, name, now)
             return self._load(session, row)
 
         return await self._write(work)
@@ -262,15 +262,16 @@ class DemandsMixin(LocalBase):
             phone=who.phone[:24], comment=(outcome.reason or comment).strip()))
         session.flush()
 
-    def _queue_push(self, session: Session, row: DemandRow, outcome: Outcome,
-                    institution: str, now: datetime) -> None:
+    def _queue_push(self, session: Session, row: DemandRow, enterprise: str,
+                    outcome: Outcome, institution: str, now: datetime) -> None:
         openids = session.scalars(
             select(AccountRow.openid).join(MembershipRow, MembershipRow.account_id == AccountRow.id)
             .where(MembershipRow.enterprise_id == row.enterprise_id).order_by(AccountRow.openid))
         event = outcome.rule.push or ""
         amount = outcome.amount if outcome.amount is not None else row.amount
+        # A user bound to several enterprises must see which one the demand is for.
         payload = {"event": event, "demand_no": row.no, "amount": amount_text(amount),
-                   "status": row.status, "institution": institution,
+                   "status": row.status, "institution": institution, "enterprise": enterprise,
                    "time": now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")}
         if outcome.reason:
             payload["reason"] = outcome.reason
