@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date
 from itertools import accumulate
 
+from knowledge.normal import clean
+
 
 class Invalid(Exception):
     """A user's answer that cannot be accepted; ``reason`` is shown to the user."""
@@ -45,9 +47,7 @@ def normalize(text: str) -> str:
     """NFKC (full-width -> half-width), drop invisible characters, strip."""
     if not isinstance(text, str):
         raise Invalid("没有收到文字内容，请重新输入。")
-    text = unicodedata.normalize("NFKC", text)
-    # Zero-width spaces, BOMs and control characters come with copy-paste: drop them.
-    return "".join(ch for ch in text if ch.isprintable() or ch.isspace()).strip()
+    return clean(text)
 
 
 def _compact(text: str) -> str:

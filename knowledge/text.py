@@ -1,5 +1,6 @@
-"""Text preparation shared by the FAQ index and the questions: normalisation, synonyms,
-jieba tokenisation (guarded, once per process) and the question-cue test."""
+"""Text preparation shared by the FAQ, the intents and the messages: normalisation,
+synonyms, jieba tokenisation (guarded, once per process), the pinyin channel and the
+question-cue test."""
 
 from __future__ import annotations
 
@@ -8,26 +9,24 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import jieba
 
-# Kept characters: CJK ideographs (basic + extension A + compatibility) and ASCII
-# letters/digits. Everything else (spaces, punctuation, emoji) carries no meaning
-# for matching and only breaks bigrams apart.
-_DROP = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+from knowledge.normal import normalise
+
+if TYPE_CHECKING:
+    from knowledge.loader import Knowledge
 
 # Namespaces of index features. Words and bigrams are kept apart so a two-character
 # word is not counted twice; single characters only rescue typos, so they weigh little.
-WORD, BIGRAM, CHAR = "w", "b", "c"
+# PINYIN is not a feature of its own but the weight of a homophone stand-in
+# (knowledge.ranking: 代款, unknown, is read as the known 贷款).
+WORD, BIGRAM, CHAR, PINYIN = "w", "b", "c", "p"
 
 # A question longer than this is rambling; its head carries the question and cutting
 # it bounds the time jieba spends on pasted essays.
 MAX_QUERY_CHARS = 300
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width -> half-width), lower-case, keep only CJK/letters/digits."""
-    return _DROP.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 class SynonymMap:
@@ -87,6 +86,7 @@ class Tokenizer:
         self.synonyms = synonyms
         self.stopwords = frozenset(normalise(w) for w in stopwords if normalise(w))
 
+
     def content_words(self, text: str) -> list[str]:
         """jieba words of the normalised, synonym-mapped text, stop words removed."""
         rewritten = self.synonyms.apply(normalise(text)[:MAX_QUERY_CHARS])
@@ -128,3 +128,19 @@ _QUESTION_CUES = re.compile(
 def looks_like_question(text: str) -> bool:
     """Whether a message reads like a question or a problem report."""
     return bool(_QUESTION_CUES.search(unicodedata.normalize("NFKC", text)))
+
+
+def prepare(knowledge: Knowledge,
+            stopwords: frozenset[str] | None = None) -> tuple[Tokenizer, frozenset[str]]:
+    """A tokenizer over the knowledge's synonyms (and its stop words, unless others are
+    given), with jieba ready, and the domain terms: the canonical synonym terms and the
+    user dictionary, whose single match is evidence enough."""
+    synonyms = SynonymMap(knowledge.synonyms)
+    # Canonical synonym terms are the vocabulary both sides are rewritten to: jieba
+    # must keep them whole.
+    extra = [(t, None, None) for t in sorted(synonyms.canonical_terms) if len(t) > 1]
+    init_jieba([*knowledge.userdict, *extra])
+    userdict = (normalise(word) for word, _, _ in knowledge.userdict)
+    terms = frozenset(w for w in (*synonyms.canonical_terms, *userdict) if len(w) > 1)
+    tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords)
+    return tokenizer, terms

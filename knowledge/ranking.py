@@ -1,0 +1,297 @@
+"""Ranks labelled groups of short texts for a message: the engine under both the FAQ
+(an entry's question and variants) and the intents (an intent's examples).
+
+Each text is one small document, indexed as features (knowledge.text: search-mode jieba
+words, character bigrams, single characters, pinyin syllable pairs), scored with BM25+
+and a smoothed IDF, which stays positive on a corpus this small.
+
+A group's confidence (about 0..1) blends three views of the match: its best text's
+BM25+ score divided by the score the message would get against a perfect copy of
+itself (plus a little of its second best text), how much of that best text the
+message covers, and how much of the message the group's whole vocabulary explains.
+Features the corpus has never seen count in the denominators, so an off-topic message
+("今天天气怎么样") has little confidence whatever its best match.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from knowledge.pinyin import word_pinyin
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, Tokenizer
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How features weigh and where the answer/suggest lines are drawn. The defaults
+    are the FAQ's, calibrated on tests/faq_eval.yaml (bench/faq.py)."""
+
+    k1: float = 1.2
+    b: float = 0.5  # documents are one-liners: length matters less than in prose
+    delta: float = 0.5  # BM25+ floor for a matched term
+    weights: dict[str, float] = field(
+        default_factory=lambda: {WORD: 1.0, BIGRAM: 0.8, CHAR: 0.2, PINYIN: 0.3}
+    )
+    # Unseen features weigh this share of the rarest IDF in the confidence denominator:
+    # enough to sink off-topic questions, not so much that a rambling one sinks.
+    unknown_weight: float = 0.8
+    second_doc_weight: float = 0.1  # a second matching variant adds a little
+    coverage_mix: float = 0.7  # share of "how much of the variant the question covers"
+    entry_weight: float = 0.5  # share of the group-wide view in the confidence
+    answer_min: float = 0.45
+    answer_margin: float = 0.05
+    suggest_min: float = 0.4
+    suggest_ratio: float = 0.6  # a suggestion scores at least this share of the best
+    max_suggestions: int = 3
+    whole_variant: float = 0.8  # covered share that makes a variant "the question itself"
+    min_content_chars: int = 2  # "好", "在吗", "谢谢": nothing left to match
+    # Count a term's rarity over groups instead of texts (intents: many examples of one
+    # group share its defining word).
+    idf_by_group: bool = False
+    # Only the texts of this many groups, those whose vocabulary explains most of the
+    # message, are scored one by one (0: all).
+    shortlist: int = 6
+
+
+class _Bm25:
+    """BM25+ over feature lists, with postings precomputed for fast queries."""
+
+    def __init__(self, docs: list[list[str]], tuning: Tuning,
+                 doc_group: list[int] | None = None) -> None:
+        n_docs = len(docs)
+        df: Counter[str] = Counter()
+        if tuning.idf_by_group and doc_group is not None:
+            # A word every example of one intent shares (注册 in REGISTER) is what
+            # defines it: rarity is counted over groups, not over their texts.
+            sets: dict[int, set[str]] = defaultdict(set)
+            for doc, group in zip(docs, doc_group, strict=True):
+                sets[group].update(doc)
+            for terms in sets.values():
+                df.update(terms)
+            n_units = len(sets)
+        else:
+            for doc in docs:
+                df.update(set(doc))
+            n_units = n_docs
+        avgdl = sum(map(len, docs)) / n_docs if n_docs else 1.0
+        self.idf = {t: math.log(1 + (n_units - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+        self.unknown_idf = math.log(1 + (n_units + 0.5) / 0.5) * tuning.unknown_weight
+        # term -> [(doc, BM25+ value of the term in the doc, IDF)]
+        self.postings: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+        # Each document's own IDF mass, to tell how much of it a question covers.
+        self.doc_mass: list[float] = []
+        k1, b, delta = tuning.k1, tuning.b, tuning.delta
+        weights = tuning.weights
+        for index, doc in enumerate(docs):
+            norm = k1 * (1 - b + b * len(doc) / avgdl)
+            mass = 0.0
+            for term, tf in Counter(doc).items():
+                idf = self.idf[term]
+                part = tf * (k1 + 1) / (tf + norm) + delta
+                self.postings[term].append((index, idf * part, idf))
+                mass += weights[term[0]] * idf
+            self.doc_mass.append(mass or 1.0)
+        self.self_factor = 1 + delta
+
+    def perfect(self, query: dict[str, float]) -> float:
+        """The score the query would get against a perfect copy of itself."""
+        idf_of, unknown = self.idf, self.unknown_idf
+        total = sum(weight * idf_of.get(term, unknown) for term, weight in query.items())
+        return total * self.self_factor
+
+
+class Ranked(NamedTuple):
+    """One group's standing for a message: confidence, its position in the corpus and
+    the share of its best text the message covers. (A tuple: a ranking makes a dozen of
+    these per message, and a frozen dataclass cost 3 µs apiece.)"""
+
+    confidence: float
+    position: int
+    covered: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Groups sharing features with a message, best first, and its content words."""
+
+    ranked: list[Ranked]
+    words: tuple[str, ...]
+
+
+class Ranker:
+    """BM25+ over groups of texts (`groups[i]` is group i's texts)."""
+
+    def __init__(self, groups: Sequence[Sequence[str]], tokenizer: Tokenizer,
+                 terms: frozenset[str], tuning: Tuning) -> None:
+        self.tuning = tuning
+        self.tokenizer = tokenizer
+        # Domain vocabulary: one of these matched is evidence enough on its own,
+        # whereas one everyday word ("几点", "名字") is not.
+        self.terms = terms
+        docs: list[list[str]] = []
+        self._doc_group: list[int] = []
+        for position, texts in enumerate(groups):
+            for text in texts:
+                docs.append(tokenizer.features(text))
+                self._doc_group.append(position)
+        self._index = _Bm25(docs, tuning, self._doc_group)
+        # term -> group -> [(doc, BM25+ value, IDF)]: the texts of the few groups worth
+        # a close look are scored alone (a corpus of 1,600 examples scored whole cost
+        # most of a reading).
+        self._postings: dict[str, dict[int, list[tuple[int, float]]]] = {}
+        for term, entries in self._index.postings.items():
+            if not tuning.weights[term[0]]:
+                continue  # a namespace weighing nothing is never looked up
+            by_group: dict[int, list[tuple[int, float]]] = defaultdict(list)
+            for doc, value, _idf in entries:
+                by_group[self._doc_group[doc]].append((doc, value))
+            self._postings[term] = dict(by_group)
+        # Each text's features: how much of the best text a message covers is worked
+        # out for the few best texts only, not accumulated for every text touched.
+        self._doc_terms = [frozenset(doc) for doc in docs]
+        # Every feature a group knows over all its texts: evidence spread across
+        # texts ("注册" in one, "认证" in another) still counts for the group.
+        vocab: list[set[str]] = [set() for _ in groups]
+        for doc, position in zip(docs, self._doc_group, strict=True):
+            vocab[position].update(doc)
+        self._vocab = [frozenset(v) for v in vocab]
+        self._groups_with: dict[str, list[int]] = defaultdict(list)
+        for position, known in enumerate(self._vocab):
+            for term in known:
+                self._groups_with[term].append(position)
+        # The pinyin channel: a word or bigram the corpus never saw is read as the known
+        # ones that sound the same, so a pinyin keyboard's homophone typo (代款, 方款,
+        # 力率) still matches. Known features map to themselves and are never replaced.
+        self._sounds: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+        for term in self._index.idf:
+            space, _, surface = term.partition(":")
+            if space in (WORD, BIGRAM):
+                said = word_pinyin(surface)
+                if len(said) == len(surface) >= 2:
+                    self._sounds[(space, said)].append(term)
+
+    def rank(self, text: str) -> Ranking:
+        words, features = self.tokenizer.analyse(text)
+        if sum(map(len, words)) < self.tuning.min_content_chars:
+            return Ranking([], tuple(words))
+        t = self.tuning
+        query, heard = self._query(features)
+        words = [heard.get(w, w) for w in words]
+        perfect = self._index.perfect(query)
+        if perfect <= 0:
+            return Ranking([], tuple(words))
+        # How much of the message each group's whole vocabulary explains: cheap (a
+        # term is in a few groups), and it picks the groups whose texts are scored.
+        spread: dict[int, float] = defaultdict(float)
+        idf_of, self_factor = self._index.idf, self._index.self_factor
+        for term, weight in query.items():
+            idf = idf_of.get(term)
+            if idf is not None:
+                share = weight * idf * self_factor
+                for position in self._groups_with[term]:
+                    spread[position] += share
+        shortlist = sorted(spread, key=spread.__getitem__, reverse=True)
+        if t.shortlist:
+            shortlist = shortlist[: t.shortlist]
+        # The best and second best text of each group on the shortlist.
+        scores: dict[int, float] = defaultdict(float)
+        postings = self._postings
+        for term, weight in query.items():
+            groups = postings.get(term)
+            if groups is None:
+                continue
+            for position in shortlist:
+                for doc, value in groups.get(position, ()):
+                    scores[doc] += weight * value
+        by_group: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        doc_group = self._doc_group
+        for doc, value in scores.items():
+            by_group[doc_group[doc]].append((value, doc))
+        ranked = []
+        doc_mass = self._index.doc_mass
+        for position, values in by_group.items():
+            # The group's best few texts by BM25+: the one the message fits best among
+            # them stands for the group ("您好您好" outscores "您好" on term frequency
+            # but covers less of itself).
+            values = heapq.nlargest(3, values)
+            runner_up = values[1][0] if len(values) > 1 else 0.0
+            overall = spread[position] / perfect
+            best = None
+            for top, doc in values:
+                # Three views of one match, each about 0..1: how much of the message
+                # the text explains (BM25+), how much of the text the message covers,
+                # and how much of the message the group's whole vocabulary explains.
+                second = runner_up if doc == values[0][1] else values[0][0]
+                explained = (top + t.second_doc_weight * second) / perfect
+                terms = self._doc_terms[doc]
+                matched = sum(w * idf_of[term] for term, w in query.items() if term in terms)
+                covered = min(1.0, matched / doc_mass[doc])
+                single = explained ** (1 - t.coverage_mix) * covered**t.coverage_mix
+                if best is None or single > best[0]:
+                    best = (single, covered)
+            single, covered = best  # type: ignore[misc]
+            confidence = (1 - t.entry_weight) * single + t.entry_weight * overall
+            ranked.append(Ranked(confidence, position, covered))
+        ranked.sort(key=lambda r: (-r.confidence, r.position))
+        return Ranking(ranked, tuple(words))
+
+    def _query(self, features: list[str]) -> tuple[dict[str, float], dict[str, str]]:
+        """Feature weights of a message, with homophone stand-ins for unknown words and
+        bigrams, and the words so replaced (unknown -> known)."""
+        weights = self.tuning.weights
+        known = self._index.idf
+        sound_weight = weights[PINYIN]
+        query: dict[str, float] = {}
+        heard: dict[str, str] = {}
+        for feature in set(features):
+            weight = weights[feature[0]]
+            if not weight:  # a namespace weighing nothing costs its postings' walk only
+                continue
+            if feature in known or not sound_weight or feature[0] == CHAR:
+                query[feature] = weight
+                continue
+            surface = feature[2:]
+            alike = self._sounds.get((feature[0], word_pinyin(surface)))
+            if alike and len(surface) >= 2:
+                for term in alike:
+                    query[term] = max(query.get(term, 0.0), weight * sound_weight)
+                if feature[0] == WORD:
+                    heard[surface] = alike[0][2:]
+            else:
+                query[feature] = weight  # unknown: counts against the confidence
+        return query, heard
+
+    def enough_evidence(self, words: tuple[str, ...], item: Ranked) -> bool:
+        """One everyday word matched ("现在几点了" ~ "几点上班") is not enough to answer:
+        it takes two matched words, a domain term, or a text the message covers almost
+        whole."""
+        vocab = self._vocab[item.position]
+        hits = {w for w in words if f"{WORD}:{w}" in vocab}
+        return (
+            len(hits) >= 2
+            or any(w in self.terms for w in hits)
+            or item.covered >= self.tuning.whole_variant
+        )
+
+    def decide(self, ranking: Ranking) -> tuple[str, list[Ranked]]:
+        """answer (the first is confident), suggest (close ones, best first) or none."""
+        t = self.tuning
+        ranked = ranking.ranked
+        if not ranked or ranked[0].confidence < t.suggest_min:
+            return "none", []
+        top = ranked[0].confidence
+        floor = max(t.suggest_min, top * t.suggest_ratio)
+        close = [r for r in ranked[: t.max_suggestions] if r.confidence >= floor]
+        runner_up = ranked[1].confidence if len(ranked) > 1 else 0.0
+        if (
+            top >= t.answer_min
+            and top - runner_up >= t.answer_margin
+            and self.enough_evidence(ranking.words, ranked[0])
+        ):
+            return "answer", close
+        return "suggest", close
