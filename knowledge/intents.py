@@ -1,0 +1,109 @@
+"""Intents as data (knowledge/intents.yaml) and the matcher that reads one from a message.
+
+An intent is a group of example utterances; the message, with its slot values already
+replaced by placeholders (knowledge.slots), is ranked against every group with the
+FAQ's engine (knowledge.ranking) and its own tuning: intents are short and many of their
+words are everyday ones ("我想", "多少"), so the intents keep some words the FAQ drops
+as stop words, and single characters weigh nothing (they only slowed the ranking).
+The NONE group holds how-to and troubleshooting phrasings: when it wins, the message is
+the FAQ's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.loader import DEFAULT_DIR, FaqError, Knowledge
+from knowledge.ranking import Ranked, Ranker, Ranking, Tuning
+from knowledge.slots import read_slots
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise, prepare
+
+INTENTS_FILE = "intents.yaml"
+NONE = "NONE"
+
+# Calibrated on tests/understanding_eval.yaml's dev part (bench/understanding.py).
+INTENT_TUNING = Tuning(
+    weights={WORD: 1.0, BIGRAM: 0.8, CHAR: 0.0, PINYIN: 0.4},
+    idf_by_group=True, coverage_mix=0.7, entry_weight=0.35, unknown_weight=0.25,
+    answer_min=0.35, answer_margin=0.08, suggest_min=0.3, suggest_ratio=0.75,
+    max_suggestions=2, min_content_chars=1, whole_variant=0.75, shortlist=3,
+)
+
+
+@dataclass(frozen=True)
+class IntentSpec:
+    key: str
+    label: str  # how the bot names it when asking which of two was meant
+    question: bool  # answered with facts: preferred over an FAQ answer
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IntentData:
+    intents: tuple[IntentSpec, ...]
+    keep_words: frozenset[str] = field(default_factory=frozenset)
+
+
+def read_intents(directory: Path | None = None) -> tuple[IntentData, list[str]]:
+    """Parse intents.yaml; the problems found (empty when it is fine)."""
+    path = (Path(directory) if directory is not None else DEFAULT_DIR) / INTENTS_FILE
+    problems: list[str] = []
+    if not path.is_file():
+        return IntentData(()), [f"{INTENTS_FILE}: missing (looked in {path.parent})"]
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return IntentData(()), [f"{INTENTS_FILE}: invalid YAML: {' '.join(str(exc).split())}"]
+    if not isinstance(data, dict) or not isinstance(data.get("intents"), dict):
+        return IntentData(()), [f"{INTENTS_FILE}: must have an `intents:` mapping"]
+    specs: list[IntentSpec] = []
+    seen: dict[str, str] = {}
+    for key, body in data["intents"].items():
+        if not isinstance(body, dict) or not isinstance(body.get("examples"), list) \
+                or not body["examples"]:
+            problems.append(f"{INTENTS_FILE}: {key}: needs a non-empty examples list")
+            continue
+        examples = tuple(str(e).strip() for e in body["examples"])
+        for example in examples:
+            folded = normalise(example)
+            if not folded:
+                problems.append(f"{INTENTS_FILE}: {key}: empty example {example!r}")
+            elif folded in seen:
+                problems.append(f"{INTENTS_FILE}: {key}: example {example!r} is also "
+                                f"in {seen[folded]}")
+            else:
+                seen[folded] = str(key)
+        specs.append(IntentSpec(str(key), str(body.get("label") or ""),
+                                bool(body.get("question")), examples))
+    keep = data.get("keep_words") or []
+    return IntentData(tuple(specs), frozenset(map(str, keep))), problems
+
+
+class IntentMatcher:
+    """Ranks the intents for a message whose slots are already masked."""
+
+    def __init__(self, data: IntentData, knowledge: Knowledge,
+                 tuning: Tuning = INTENT_TUNING) -> None:
+        self.specs = data.intents
+        self.by_key = {s.key: s for s in self.specs}
+        stopwords = frozenset(knowledge.stopwords) - data.keep_words
+        tokenizer, terms = prepare(knowledge, stopwords)
+        groups = [[read_slots(e)[1] for e in spec.examples] for spec in self.specs]
+        self.ranker = Ranker(groups, tokenizer, terms, tuning)
+
+    @classmethod
+    def load(cls, knowledge: Knowledge, directory: Path | None = None) -> IntentMatcher:
+        data, problems = read_intents(directory)
+        if problems:
+            raise FaqError("invalid intents: " + "; ".join(problems))
+        return cls(data, knowledge)
+
+    def rank(self, masked: str) -> Ranking:
+        return self.ranker.rank(masked)
+
+    def key(self, item: Ranked) -> str:
+        return self.specs[item.position].key

@@ -1,0 +1,99 @@
+"""One reading of a message: the intent (or two close ones to ask between) and its slots.
+
+`Understander.understand()` runs once per text or voice message before routing. It
+finds the slots (knowledge.slots), ranks the intents on the masked text
+(knowledge.intents) and decides:
+
+- intent: one intent is clearly meant;
+- ambiguous: two intents are close; the bot asks which one, numbered;
+- none: nothing here (the FAQ, a form's own answer, or the polite fallback takes it).
+
+Whether a slot-only message ("五十万", "RZ2026…") means anything is the router's call:
+the reading reports what was said, not what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from knowledge.intents import NONE, IntentMatcher, IntentSpec
+from knowledge.loader import load_knowledge
+from knowledge.normal import clean
+from knowledge.slots import Slots, enterprise_span, read_slots
+from knowledge.text import looks_like_question
+
+Kind = Literal["intent", "ambiguous", "none"]
+# Longer messages are rambling; their head carries the request, and cutting them keeps
+# the reading's cost flat (a pasted essay must not cost the other users anything).
+MAX_CHARS = 120
+# Nothing to read in digits, punctuation and spaces alone (the answer to a numbered
+# question): skip the ranking, which costs most of a reading.
+_NOTHING = re.compile(r"[\s\d\W_]*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    kind: Kind = "none"
+    intent: str | None = None
+    confidence: float = 0.0
+    choices: tuple[str, ...] = ()  # ambiguous: the intents to ask between, best first
+    slots: Slots = field(default_factory=Slots)
+    question: bool = False  # reads like a question or a problem report
+    # Which of the user's enterprises the message names (read with their names only).
+    enterprise: str | None = None
+
+    @property
+    def has_slots(self) -> bool:
+        return bool(self.slots.present())
+
+
+class Understander:
+    def __init__(self, intents: IntentMatcher) -> None:
+        self.intents = intents
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Understander:
+        """Raises knowledge.loader.FaqError naming every problem of the files."""
+        return cls(IntentMatcher.load(load_knowledge(directory), directory))
+
+    def spec(self, key: str) -> IntentSpec | None:
+        return self.intents.by_key.get(key)
+
+    def understand(self, text: str, enterprises: list[str] | None = None) -> Understanding:
+        """Read a message; given the user's enterprise names, one named in it is read as
+        "an enterprise of mine" (the router asks again with them when it matters)."""
+        head = text[:MAX_CHARS]
+        if not head or _NOTHING.fullmatch(head):
+            slots, _ = read_slots(head) if head else (Slots(), "")
+            return Understanding(text, slots=slots)
+        named = enterprise_span(clean(head), enterprises) if enterprises else None
+        slots, masked = read_slots(head, enterprises=enterprises if named else None)
+        reading = self._decide(text, slots, masked, looks_like_question(head))
+        if named is None:
+            return reading
+        return replace(reading, enterprise=named[0])
+
+    def names_in(self, text: str, enterprises: list[str]) -> str | None:
+        """The enterprise of `enterprises` the text names, if any (cheap, no ranking)."""
+        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises)
+        return found[0] if found else None
+
+    def _decide(self, text: str, slots: Slots, masked: str, question: bool) -> Understanding:
+        matcher = self.intents
+        ranking = matcher.rank(masked)
+        kind, close = matcher.ranker.decide(ranking)
+        keys = [matcher.key(r) for r in close]
+        if not keys or keys[0] == NONE:
+            return Understanding(text, slots=slots, question=question)
+        top = close[0].confidence
+        if kind == "answer":
+            return Understanding(text, "intent", keys[0], top, slots=slots, question=question)
+        labelled = [k for k in keys if k != NONE and matcher.by_key[k].label]
+        if len(labelled) >= 2 and labelled[0] == keys[0]:
+            return Understanding(text, "ambiguous", None, top, tuple(labelled[:2]), slots,
+                                 question)
+        return Understanding(text, "none", None, top, slots=slots, question=question)
