@@ -55,6 +55,12 @@ def load_faq(directory: Path | None = None) -> Any:
     return FaqMatcher.load(directory)
 
 
+def load_understander(directory: Path | None = None) -> Any:
+    from knowledge.understanding import Understander
+
+    return Understander.load(directory)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -78,10 +84,13 @@ class Runtime:
 
         try:
             matcher = await asyncio.to_thread(load_faq, self.settings.knowledge_dir)
+            understander = await asyncio.to_thread(load_understander,
+                                                   self.settings.knowledge_dir)
         except FaqError as exc:
             log.error("faq reload refused: %s", exc)
             return f"refused: {exc}"
         self.ports.faq = matcher
+        self.ports.understander = understander
         log.info("faq reloaded: %d entries", len(matcher.entries))
         return f"reloaded {len(matcher.entries)} entries"
 
@@ -121,7 +130,7 @@ def data_cipher(settings: Settings) -> DataCipher:
 
 
 async def build_runtime(settings: Settings, *, registry: Registry | None = None,
-                        clock: Clock = utcnow, faq: Any = "load",
+                        clock: Clock = utcnow, faq: Any = "load", understander: Any = "load",
                         migrate: bool = True) -> Runtime:
     cipher = data_cipher(settings)
     engine = database.make_engine(settings.database_url, pool_size=settings.db_pool_size,
@@ -132,6 +141,9 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     matcher = await asyncio.to_thread(load_faq, settings.knowledge_dir) if faq == "load" else faq
     runner = database.PhaseRunner(engine)
     ports = build_ports(settings, sessions, cipher, clock, matcher, runner)
+    if understander == "load":
+        understander = await asyncio.to_thread(load_understander, settings.knowledge_dir)
+    ports.understander = understander
     registry = registry or Registry.default(settings.extra_dialog_modules())
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
@@ -163,7 +175,8 @@ FAKE_WECHAT = web.AppKey("fake_wechat", Any)
 
 
 def build_app(settings: Settings, *, registry: Registry | None = None, clock: Clock = utcnow,
-              faq: Any = "load", background: bool = True) -> web.Application:
+              faq: Any = "load", understander: Any = "load",
+              background: bool = True) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY + 1)
     app[SETTINGS] = settings
     if settings.uses_fake_wechat:
@@ -174,7 +187,8 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
         app.add_subapp("/fake-wechat/", fake.app())
 
     async def lifespan(app: web.Application) -> AsyncIterator[None]:
-        runtime = await build_runtime(settings, registry=registry, clock=clock, faq=faq)
+        runtime = await build_runtime(settings, registry=registry, clock=clock, faq=faq,
+                                      understander=understander)
         app[RUNTIME] = runtime
         if background:
             runtime.start_background()

@@ -72,9 +72,14 @@ class LocalCatalog:
                               size: int) -> Page[Product]:
         page, size = max(page, 1), min(max(size, 1), 50)
         words = expand_words(query.words)
+        serving = None
+        if query.region:
+            serving = {i.id for i in self.data.institutions_serving(query.region)}
         scored = []
         for product in self.data.products:
             institution = self.data.institution(product.institution_id)
+            if serving is not None and institution.id not in serving:
+                continue
             if query.guarantee and query.guarantee not in product.guarantees:
                 continue
             if query.amount is not None and not (

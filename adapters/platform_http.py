@@ -298,7 +298,7 @@ class HttpCatalog:
                               size: int) -> Page[Product]:
         params: dict[str, Any] = {"words": query.words, "guarantee": query.guarantee,
                                   "page": page, "size": size,
-                                  "term_months": query.term_months}
+                                  "term_months": query.term_months, "region": query.region}
         if query.amount is not None:
             params["amount"] = format(Decimal(query.amount), "f")
         return _page(Product, await self.client.call("GET", "catalog/products",

@@ -304,6 +304,8 @@ class ProductQuery:
     amount: Decimal | None = None
     term_months: int | None = None
     guarantee: str | None = None
+    # Only products of institutions serving this region (玉溪市红塔区); None: anywhere.
+    region: str | None = None
 
 
 class Catalog(Protocol):

@@ -40,6 +40,12 @@ class FaqPort(Protocol):
     def get(self, entry_id: str) -> Any: ...
 
 
+class UnderstanderPort(Protocol):
+    """Reads a message once: intent and slots (knowledge.understanding)."""
+
+    def understand(self, text: str) -> Any: ...
+
+
 @dataclass
 class Ports:
     """Everything a dialog may reach. Fields are filled by the composition root; a test
@@ -50,3 +56,4 @@ class Ports:
     sms: SmsService | None = None
     verify: Verifier | None = None
     catalog: Catalog | None = None
+    understander: UnderstanderPort | None = None

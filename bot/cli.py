@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 async def runtime(settings: Settings, *, faq: object = None) -> AsyncIterator[Runtime]:
     from server import build_runtime
 
-    rt = await build_runtime(settings, faq=faq)
+    rt = await build_runtime(settings, faq=faq, understander=None)
     try:
         yield rt
     finally:

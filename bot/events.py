@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.inbound import Inbound
 from bot.router import Router, merge
+from dialogs import human
 from dialogs.base import ConvState, StepContext
 from dialogs.help import WELCOME
 from dialogs.replies import Reply, Text
@@ -36,16 +37,18 @@ class EventHandler:
                 # A new follower who scanned a login QR: greet, then ask to confirm.
                 scene = await self._scene(ctx, conv, event.event_key)
                 return EventResult(merge([Text(WELCOME), *scene]), subscribed=True)
-            return EventResult(self.router.menu(conv, lead=WELCOME), subscribed=True)
+            return EventResult(await self.router.menu(ctx, conv, lead=WELCOME), subscribed=True)
         if kind == "unsubscribe":
             return EventResult([], subscribed=False)
         if kind == "scan":
             return EventResult(await self._scene(ctx, conv, event.event_key))
         if kind == "click":
+            human.end(conv)  # a click means the bot is wanted again
             intent = self.router.registry.by_key(event.event_key)
             if intent is None:
                 log.warning("menu click with unknown key %r", event.event_key)
-                return EventResult(self.router.menu(conv, lead="这个菜单已更新，请从下面选择："))
+                return EventResult(await self.router.menu(ctx, conv,
+                                                          lead="这个菜单已更新，请从下面选择："))
             return EventResult(await self.router.run_intent(ctx, conv, intent))
         if kind == "templatesendjobfinish":
             if self.on_template_result is not None:

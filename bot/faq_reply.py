@@ -56,6 +56,13 @@ class FaqResponder:
         result = self.matcher.ask(text)
         return result.candidates[0].entry.answer if result.kind == "answer" else None
 
+    def confident(self, text: str) -> Any | None:
+        """The entry that answers `text` outright, or None."""
+        if self.matcher is None:
+            return None
+        result = self.matcher.ask(text)
+        return result.candidates[0].entry if result.kind == "answer" else None
+
     async def answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict[str, Any],
                             index: int) -> list[Reply] | None:
         ids = pending.get("ids", [])

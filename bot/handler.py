@@ -91,6 +91,9 @@ class Bot:
             await asyncio.wait(list(self._tasks), timeout=limit)
 
     async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
+        # Read before the user lock: it is pure CPU and holds nothing up.
+        understood = self.router.understand(inbound.text) \
+            if inbound.kind in ("text", "voice") and inbound.text else None
         async with self.locks.hold(inbound.openid) as conn:
             key = inbound.dedupe_key
             prior, loaded = await self.store.begin(key, inbound.openid, conn)
@@ -98,7 +101,8 @@ class Bot:
                 return Outcome(prior, duplicate=True)
             now = self.clock()
             ctx = StepContext(openid=inbound.openid, now=now, idem_key=key,
-                              ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint)
+                              ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint,
+                              understood=understood)
             with self.store.step_connection(conn):
                 replies, subscribed = await self._route(ctx, loaded, inbound)
             replies = split_long(replies)
@@ -106,6 +110,11 @@ class Bot:
             if handoff.detached:
                 record: list[Reply] = [Text(handoff.hint or WORKING)]
                 later = replies
+            elif any(isinstance(r, Transfer) for r in replies):
+                # The transfer is the passive reply and shows the user nothing, so what
+                # the step says goes as customer-service messages ("正在为您转接…").
+                record = [Transfer()]
+                later = [r for r in replies if isinstance(r, Text)]
             else:
                 record, later = replies[:1], replies[1:]
             outbox = [OutboxItem(inbound.openid, "text", {"content": r.content})

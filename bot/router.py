@@ -1,73 +1,103 @@
-"""Routes one inbound message: pending choice -> global command -> active dialog ->
-keyword or menu intent -> FAQ. Events (subscribe, menu clicks, QR scans) go to
-`bot.events`. Returns what to say; the caller persists the conversation.
+"""Routes one inbound message to what answers it, in this order:
+
+human agent holding the conversation (transfer) -> pending numbered choice -> global
+command (取消, 菜单, 转人工 …) -> active dialog (its own answer first; a message it
+cannot take may still be an intent, a status question or an FAQ) -> menu word ->
+understood intent with its slots (or two close ones to ask between) -> FAQ.
+
+The message was read once before routing (`StepContext.understood`); the router only
+decides. Global commands live in bot.global_commands. Events (subscribe, menu clicks,
+QR scans) go to bot.events. Returns what to say; the caller persists the conversation.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
+from adapters.platform_port import PlatformError
 from bot import commands
 from bot.faq_reply import FaqResponder
-from dialogs.base import ConvState, Step, StepContext
-from dialogs.help import COMMANDS_HELP, MENU_ITEMS
-from dialogs.registry import Intent, Registry
-from dialogs.replies import Reply, Text, Transfer
+from bot.global_commands import GlobalCommands
+from dialogs import human
+from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.help import menu_for
+from dialogs.registry import INLINE, Intent, Registry
+from dialogs.replies import Reply, Text
+from knowledge.slots import Slots
+from knowledge.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
 IDLE = timedelta(minutes=30)
 PAUSE_KEEP = timedelta(days=7)
-NOTHING_ACTIVE = "当前没有正在填写的内容。"
+# Intents the router answers itself; the rest are the registry's.
+CHAT_KEYS = ("MENU", "HUMAN", "GREETING", "THANKS")
+# A form's rejected answer is mostly a mistyped answer ("云南贸易😀有限公司"), so reading
+# it as something else the user wants takes a surer reading than an idle message does.
+IN_FORM_MIN = 0.6
 
 
 class Router:
     def __init__(self, registry: Registry, faq: FaqResponder) -> None:
         self.registry = registry
         self.faq = faq
+        self.commands = GlobalCommands(self)
+
+    def understand(self, text: str) -> Understanding | None:
+        """Read a message once (read through the ports, so a reload takes effect)."""
+        understander = self.faq.ports.understander
+        return understander.understand(text) if understander is not None else None
 
     # --- entry points ----------------------------------------------------------------
     async def on_text(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
-        self._expire_pause(ctx, conv)
+        self._expire(ctx, conv)
         if not text:
             return [Text("请发送文字内容。")]
+        command = commands.parse(text)
+        if human.active(conv, ctx.now):
+            if command is None or command.name not in ("end_human", "menu", "cancel"):
+                return human.relay(ctx, conv)
+            human.end(conv)
+            notice = self.pause(ctx, conv) if conv.dialog else ""
+            return await self.menu(ctx, conv, lead="\n".join(filter(None, (human.ENDED, notice))))
         pending, conv.choices = conv.choices, None
         if pending:
             answered = await self._answer_choice(ctx, conv, pending, text)
             if answered is not None:
                 return answered
-        command = commands.parse(text)
         if conv.dialog and self._idle(ctx, conv) and command is None \
-                and self.registry.match(text) is None and self._resumable(conv):
+                and self.registry.match(text) is None and self.resumable(conv):
             return self._offer_resume(ctx, conv)
         if command is not None:
-            return await self._command(ctx, conv, command, text)
+            return await self.commands.run(ctx, conv, command, text)
         if conv.dialog:
             return await self._in_dialog(ctx, conv, text)
         matched = self.registry.match(text)
         if matched is not None:
-            return await self.run_intent(ctx, conv, *matched)
-        return await self.faq.answer(ctx, conv, text)
+            return await self.start(ctx, conv, *matched, text=text)
+        return await self._understood(ctx, conv, text)
 
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> list[Reply]:
+        if human.active(conv, ctx.now):
+            return human.relay(ctx, conv)
         dialog = self.registry.dialog(conv.dialog or "")
         if dialog is not None:
             step = await dialog.on_image(ctx, conv, media_id)
             if step is not None:
-                return await self._chain(ctx, conv, step)
+                return await self.chain(ctx, conv, step)
             return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
         return [Text("收到您的图片。如需人工查看，请回复「转人工」；办理业务请回复「菜单」。")]
 
     async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
                          arg: str = "") -> list[Reply]:
         """Start what an intent names, putting an unfinished dialog aside first."""
-        if intent.dialog and intent.dialog == conv.dialog and self._resumable(conv):
+        if intent.dialog and intent.dialog == conv.dialog and self.resumable(conv):
             # A menu click on what is already being filled in must not wipe the answers
             # (a browsing dialog, like a list, simply starts over).
-            dialog = self.registry.dialog(conv.dialog)
-            assert dialog is not None
+            dialog = self._dialog(conv)
             return [Text(f"您正在办理「{dialog.title}」，我们接着来。\n"
                          + await dialog.prompt(ctx, conv))]
         if intent.dialog and not arg and not conv.dialog and conv.paused \
@@ -75,7 +105,7 @@ class Router:
             return self._offer_paused(conv)
         notice = ""
         if conv.dialog and intent.dialog != conv.dialog:
-            notice = self._pause(ctx, conv)
+            notice = self.pause(ctx, conv)
         if intent.respond is not None:
             step = await intent.respond(ctx, conv, arg)
         else:
@@ -83,111 +113,81 @@ class Router:
             if dialog is None:
                 return [Text("这个功能暂时不可用，请回复「菜单」看看其他功能。")]
             step = await dialog.start(ctx, conv, arg)
-        replies = await self._chain(ctx, conv, step)
+        replies = await self.chain(ctx, conv, step)
         return _prefix(notice, replies)
 
-    def menu(self, conv: ConvState, lead: str = "") -> list[Reply]:
-        items = [(k, label) for k, label in MENU_ITEMS if self.registry.by_key(k)]
+    async def menu(self, ctx: StepContext, conv: ConvState, lead: str = "") -> list[Reply]:
+        """The numbered main menu, leading with this user's next step."""
+        entries, next_step = await menu_for(ctx)
+        items = [(k, label) for k, label in entries if self.registry.by_key(k)]
         conv.choices = {"kind": "menu", "items": [k for k, _ in items]}
-        lines = [lead] if lead else []
+        lines = [line for line in (lead, next_step) if line]
         lines.append("请回复数字选择：")
         lines += [f"{i} {label}" for i, (_, label) in enumerate(items, 1)]
         lines.append("有问题也可以直接问我，回复「转人工」找客服。")
         return [Text("\n".join(lines))]
 
-    # --- commands ----------------------------------------------------------------------
-    async def _command(self, ctx: StepContext, conv: ConvState, cmd: commands.Command,
-                       text: str) -> list[Reply]:
-        handler: dict[str, Callable[[], Awaitable[list[Reply]]]] = {
-            "cancel": lambda: self._cancel(ctx, conv),
-            "back": lambda: self._back(ctx, conv),
-            "help": lambda: self._help(ctx, conv),
-            "human": lambda: _transfer(),
-            "resume": lambda: self._resume(ctx, conv),
-            "restart": lambda: self._restart(ctx, conv),
-            "edit": lambda: self._edit(ctx, conv, cmd.arg, text),
-            "greeting": lambda: self._greet(ctx, conv, text),
-            "thanks": lambda: self._thanks(ctx, conv),
-        }
-        return await handler[cmd.name]()
+    # --- understood messages -----------------------------------------------------------
+    async def _understood(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
+        understood = await self._with_enterprises(ctx, _reading(ctx, text))
+        if understood is None:
+            return await self.faq.answer(ctx, conv, text)
+        if understood.slots.demand_no and understood.intent in (None, "STATUS"):
+            return await self.run_key(ctx, conv, "STATUS", text)
+        if understood.kind == "intent" and understood.intent:
+            return await self.run_key(ctx, conv, understood.intent, text)
+        if understood.kind == "ambiguous":
+            answer = self.faq.confident(text)
+            if answer is not None:  # the FAQ is sure where the intents were torn
+                return await self.faq.answer(ctx, conv, text)
+            return self._clarify(conv, understood)
+        return await self.faq.answer(ctx, conv, text)
 
-    async def _cancel(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        if not conv.dialog:
-            if conv.paused:
-                conv.paused = None
-                return [Text("已放弃上次没填完的内容。回复「菜单」看看能办什么。")]
-            return [Text(NOTHING_ACTIVE + "回复「菜单」看看能办什么。")]
-        title = self._title(conv.dialog)
-        # A dialog whose 取消 means something (the web-login question: refuse) says so.
-        on_cancel = getattr(self.registry.dialog(conv.dialog), "on_cancel", None)
-        if on_cancel is not None:
-            said = await on_cancel(ctx, conv)
-            conv.clear_dialog()
-            return [Text(said)]
-        conv.clear_dialog()
-        return [Text(f"已取消「{title}」，填过的内容已清除。回复「菜单」看看能办什么。")]
+    async def run_key(self, ctx: StepContext, conv: ConvState, key: str,
+                      text: str) -> list[Reply]:
+        """Act on an understood intent."""
+        if key in CHAT_KEYS:
+            return await self.commands.chat(ctx, conv, key, text)
+        intent = self.registry.by_key(key)
+        if intent is None:
+            return await self.faq.answer(ctx, conv, text)
+        return await self.start(ctx, conv, intent, text=text)
 
-    async def _back(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        dialog = self.registry.dialog(conv.dialog or "")
-        if dialog is None:
-            return [Text(NOTHING_ACTIVE + "回复「菜单」看看能办什么。")]
-        return await self._chain(ctx, conv, await dialog.back(ctx, conv))
+    async def start(self, ctx: StepContext, conv: ConvState, intent: Intent, arg: str = "",
+                    *, text: str) -> list[Reply]:
+        """run_intent for a typed message, which the operators see if the intent asks."""
+        if intent.record and self.faq.log_store is not None:
+            await self.faq.log_store.record(text, ctx.now)
+        return await self.run_intent(ctx, conv, intent, arg)
 
-    async def _help(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        dialog = self.registry.dialog(conv.dialog or "")
-        if dialog is None:
-            return self.menu(conv)
-        return [Text(f"您正在办理「{dialog.title}」。\n{COMMANDS_HELP}\n\n"
-                     + await dialog.prompt(ctx, conv))]
+    async def _with_enterprises(self, ctx: StepContext,
+                                understood: Understanding | None) -> Understanding | None:
+        """Read again with the user's own enterprise names when the message names one
+        ("曲靖恒达那笔批了吗"): a name the intents cannot know reads as "an enterprise
+        of mine" then, and the reading says which."""
+        understander: Any = self.faq.ports.understander
+        if understood is None or understander is None or ctx.ports.platform is None:
+            return understood
+        try:
+            profile = await ctx.ports.platform.profile(ctx.openid)
+        except PlatformError:
+            return understood
+        names = [e.name for e in profile.enterprises]
+        if not names or understander.names_in(understood.text, names) is None:
+            return understood
+        reread: Understanding = replace(understander.understand(understood.text, names),
+                                        slots=understood.slots)
+        ctx.understood = reread
+        return reread
 
-    async def _resume(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        if conv.paused:
-            snap, conv.paused = conv.paused, None
-            if conv.dialog and self._resumable(conv):
-                conv.paused = conv.snapshot(ctx.now)
-            conv.restore(snap)
-        dialog = self.registry.dialog(conv.dialog or "")
-        if dialog is None:
-            conv.clear_dialog()
-            return [Text("没有需要继续填写的内容。回复「菜单」看看能办什么。")]
-        return [Text(f"好的，继续「{dialog.title}」。\n" + await dialog.prompt(ctx, conv))]
-
-    async def _restart(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        name = conv.dialog or (conv.paused or {}).get("dialog")
-        dialog = self.registry.dialog(name or "")
-        if dialog is None:
-            return [Text(NOTHING_ACTIVE + "回复「菜单」看看能办什么。")]
-        if conv.paused and conv.paused.get("dialog") == name:
-            conv.paused = None
-        step = await dialog.start(ctx, conv)
-        return _prefix("好的，重新开始。", await self._chain(ctx, conv, step))
-
-    async def _edit(self, ctx: StepContext, conv: ConvState, what: str,
-                    text: str) -> list[Reply]:
-        dialog = self.registry.dialog(conv.dialog or "")
-        if dialog is not None:
-            step = await dialog.edit(ctx, conv, what)
-            if step is not None:
-                return await self._chain(ctx, conv, step)
-        matched = self.registry.match(text)
-        if matched is not None:
-            return await self.run_intent(ctx, conv, *matched)
-        if dialog is None:
-            return [Text(NOTHING_ACTIVE
-                         + "要修改认证信息，请回复「修改个人认证」或「修改企业认证」。")]
-        return [Text(f"「{dialog.title}」里没有「{what[:20]}」这一项。\n\n"
-                     + await dialog.prompt(ctx, conv))]
-
-    async def _greet(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
-        dialog = self.registry.dialog(conv.dialog or "")
-        if dialog is not None:
-            return [Text("您好！我们接着来。\n" + await dialog.prompt(ctx, conv))]
-        return self.menu(conv, lead="您好！我是融信服小助手。")
-
-    async def _thanks(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
-        dialog = self.registry.dialog(conv.dialog or "")
-        tail = ("\n\n" + await dialog.prompt(ctx, conv)) if dialog else ""
-        return [Text("不客气，有需要随时找我。" + tail)]
+    def _clarify(self, conv: ConvState, understood: Understanding) -> list[Reply]:
+        understander: Any = self.faq.ports.understander
+        labels = [understander.spec(k).label for k in understood.choices]
+        conv.choices = {"kind": "clarify", "items": list(understood.choices),
+                        "slots": understood.slots.present(), "text": understood.text}
+        lines = ["您是想："] + [f"{i} {label}" for i, label in enumerate(labels, 1)]
+        lines.append("回复数字选择，或换个说法告诉我。")
+        return [Text("\n".join(lines))]
 
     # --- dialogs -----------------------------------------------------------------------
     async def _in_dialog(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
@@ -199,13 +199,46 @@ class Router:
         if step.rejected:
             matched = self.registry.match(text)
             if matched is not None and matched[0].dialog != conv.dialog:
-                return await self.run_intent(ctx, conv, *matched)
+                return await self.start(ctx, conv, *matched, text=text)
+            taken = await self._understood_in_dialog(ctx, conv, dialog, text)
+            if taken is not None:
+                return taken
             answer = self.faq.inline(text)
             if answer is not None:
                 return [Text(answer + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
-        return await self._chain(ctx, conv, step)
+        return await self.chain(ctx, conv, step)
 
-    async def _chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
+    async def _understood_in_dialog(self, ctx: StepContext, conv: ConvState, dialog: Dialog,
+                                    text: str) -> list[Reply] | None:
+        """A message the dialog could not take, read as something else the user wants:
+        values for this same form, a question answered in place (the form carries on),
+        or another intent (the form is put aside, as for a menu word)."""
+        understood = await self._with_enterprises(ctx, _reading(ctx, text))
+        if understood is None:
+            return None
+        key = understood.intent if understood.kind == "intent" else None
+        if key is not None and self.resumable(conv) and understood.confidence < IN_FORM_MIN:
+            key = None
+        if understood.slots.demand_no and key in (None, "STATUS"):
+            key = "STATUS"
+        if key is None:
+            return None
+        if key in CHAT_KEYS:
+            return await self.commands.chat(ctx, conv, key, text)
+        intent = self.registry.by_key(key)
+        if intent is None:
+            return None
+        if intent.dialog == conv.dialog:
+            absorb = getattr(dialog, "absorb", None)
+            step = await absorb(ctx, conv) if absorb is not None else None
+            return None if step is None else await self.chain(ctx, conv, step)
+        if intent.inline and intent.respond is not None and self.resumable(conv):
+            answer = await intent.respond(ctx, conv, INLINE)
+            said = "\n\n".join(r.content for r in answer.say if isinstance(r, Text))
+            return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
+        return await self.run_key(ctx, conv, key, text)
+
+    async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
         replies = list(step.say)
         hops = 0
         while step.start and hops < 3:
@@ -221,8 +254,6 @@ class Router:
     async def _answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict,
                              text: str) -> list[Reply] | None:
         kind = pending.get("kind")
-        if kind == "human":
-            return None if commands.parse(text) else [Transfer()]
         if not text.isdigit():
             return None
         index = int(text) - 1
@@ -230,11 +261,20 @@ class Router:
             items = pending.get("items", [])
             intent = self.registry.by_key(items[index]) if 0 <= index < len(items) else None
             return None if intent is None else await self.run_intent(ctx, conv, intent)
+        if kind == "clarify":
+            items = pending.get("items", [])
+            if not 0 <= index < len(items):
+                return None
+            # The values said with the question hold for the intent now chosen.
+            ctx.understood = Understanding(
+                pending.get("text", ""), "intent", items[index], 1.0,
+                slots=Slots.from_present(pending.get("slots") or {}))
+            return await self.run_key(ctx, conv, items[index], ctx.understood.text)
         if kind == "resume":
             if index == 0:
-                return await self._resume(ctx, conv)
+                return await self.commands.resume(ctx, conv)
             if index == 1:
-                return await self._restart(ctx, conv)
+                return await self.commands.restart(ctx, conv)
             return None
         return await self.faq.answer_choice(ctx, conv, pending, index)
 
@@ -253,45 +293,55 @@ class Router:
         return [Text(f"欢迎回来！上次的「{title}」还没完成{done}，已为您保存7天。\n"
                      "1 继续填写\n2 重新开始\n也可以直接告诉我您要办的事。")]
 
-    def _resumable(self, conv: ConvState) -> bool:
+    def resumable(self, conv: ConvState) -> bool:
         """False for browsing (lists, searches): nothing typed there to keep, and putting
         it aside would push out a form that was put aside before."""
         return bool(getattr(self.registry.dialog(conv.dialog or ""), "resumable", True))
 
     def _offer_paused(self, conv: ConvState) -> list[Reply]:
         """Starting again what was put aside: ask rather than silently begin anew."""
-        assert conv.paused is not None
-        dialog = self.registry.dialog(conv.paused["dialog"])
+        snap = conv.paused or {}
+        dialog = self.registry.dialog(snap.get("dialog") or "")
         probe = ConvState(openid=conv.openid)
-        probe.restore(conv.paused)
+        probe.restore(snap)
         progress = dialog.progress(probe) if dialog else ""
         conv.choices = {"kind": "resume"}
         done = f"（{progress}）" if progress else ""
         title = dialog.title if dialog else "填写"
         return [Text(f"您上次的「{title}」还没填完{done}。\n1 继续填写\n2 重新开始")]
 
-    def _pause(self, ctx: StepContext, conv: ConvState) -> str:
-        if not self._resumable(conv):
+    def pause(self, ctx: StepContext, conv: ConvState) -> str:
+        """Put the active dialog aside (a form) or close it (browsing); what to say."""
+        if not self.resumable(conv):
             conv.clear_dialog()
             return ""
-        title = self._title(conv.dialog)
+        title = self.title(conv.dialog)
         conv.paused = conv.snapshot(ctx.now)
         conv.clear_dialog()
         return f"（「{title}」已为您保存，回复「继续填写」可回来接着填。）"
 
-    def _expire_pause(self, ctx: StepContext, conv: ConvState) -> None:
-        if conv.paused:
-            at = conv.paused.get("at")
-            if at is None or ctx.now - datetime.fromisoformat(at) > PAUSE_KEEP:
-                conv.paused = None
+    def _expire(self, ctx: StepContext, conv: ConvState) -> None:
+        for name in ("paused", "kept"):
+            held = getattr(conv, name)
+            at = (held or {}).get("at")
+            if held and (at is None or ctx.now - datetime.fromisoformat(at) > PAUSE_KEEP):
+                setattr(conv, name, None)
 
-    def _title(self, name: str | None) -> str:
+    def title(self, name: str | None) -> str:
         dialog = self.registry.dialog(name or "")
         return dialog.title if dialog else "填写"
 
+    def _dialog(self, conv: ConvState) -> Dialog:
+        dialog = self.registry.dialog(conv.dialog or "")
+        if dialog is None:
+            raise LookupError(f"no dialog {conv.dialog!r}")
+        return dialog
 
-async def _transfer() -> list[Reply]:
-    return [Transfer()]
+
+def _reading(ctx: StepContext, text: str) -> Understanding | None:
+    """This message's reading (a chained step may route another text)."""
+    understood = ctx.understood
+    return understood if understood is not None and understood.text == text else None
 
 
 def _prefix(notice: str, replies: list[Reply]) -> list[Reply]:

@@ -122,7 +122,8 @@ class ConversationStore:
         conv = ConvState(
             openid=openid, dialog=row["dialog"], state=row["state"],
             values=data.get("values", {}), scratch=data.get("scratch", {}),
-            choices=data.get("choices"), paused=data.get("paused"),
+            choices=data.get("choices"), paused=data.get("paused"), kept=data.get("kept"),
+            human_until=data.get("human"),
             updated_at=row["updated_at"], version=row["version"],
         )
         return Loaded(conv, True, row["rl_window"], row["rl_count"], row["subscribed"],
@@ -136,7 +137,7 @@ class ConversationStore:
         racing across processes without the lock): nothing of this one is written."""
         conv = loaded.conv
         data = {"values": conv.values, "scratch": conv.scratch, "choices": conv.choices,
-                "paused": conv.paused}
+                "paused": conv.paused, "kept": conv.kept, "human": conv.human_until}
         row = {"dialog": conv.dialog, "state": conv.state,
                "data": self._cipher.encrypt(json.dumps(data, ensure_ascii=False, default=str)),
                "version": conv.version + 1, "updated_at": now,

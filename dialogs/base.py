@@ -16,6 +16,7 @@ from dialogs.replies import Reply, Text
 
 if TYPE_CHECKING:
     from adapters.ports import Ports
+    from knowledge.understanding import Understanding
 
 
 @dataclass
@@ -32,6 +33,12 @@ class ConvState:
     choices: dict[str, Any] | None = None
     # A dialog put aside (idle or interrupted) that 继续填写 brings back, for 7 days.
     paused: dict[str, Any] | None = None
+    # Values said for a dialog that could not start yet ("我想贷款五十万" before
+    # certification): {"dialog", "values", "at"}; that dialog starts with them later.
+    kept: dict[str, Any] | None = None
+    # While a human agent plausibly holds the conversation (ISO time it ends), the
+    # user's messages are transferred to the agents instead of being answered.
+    human_until: str | None = None
     updated_at: datetime | None = None
     version: int = 0
 
@@ -60,6 +67,9 @@ class StepContext:
     ports: Ports
     # A slow step calls this first; the user sees the hint at once and the answer later.
     set_hint: Callable[[str], None] = lambda _hint: None
+    # How this message was read (intent and slots), once, before routing; None for
+    # events. A dialog started by an intent takes its values from here.
+    understood: Understanding | None = None
 
 
 @dataclass

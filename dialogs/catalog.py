@@ -16,6 +16,8 @@ from typing import Any
 from adapters.platform_port import PlatformError, Policy, Product, ProductQuery
 from dialogs.amounts import format_wan, parse_amount, parse_term_months
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
+from dialogs.demand_said import NAME as PUBLISH
+from dialogs.demand_said import PRODUCT_ARG
 from dialogs.registry import Intent
 from dialogs.validators import Invalid, normalize
 
@@ -26,6 +28,9 @@ GUARANTEES = ("信用", "保证", "抵押", "质押")
 GUARANTEE_WORDS = {"纯信用": "信用", "免担保": "信用", "担保": "保证", "房产抵押": "抵押",
                    "知识产权": "质押"}
 ALL_WORDS = ("全部", "所有", "不限", "都看看", "全部产品", "随便")
+APPLY_WORDS = ("申请这个", "就这个", "申请", "我要申请", "申请这款", "就这款", "要这个", "选这个",
+               "申请这个产品", "我要这个", "就要这个", "办这个")
+
 NEXT = ("下一页", "下页", "更多")
 PREVIOUS = ("上一页", "上页")
 ASK_PRODUCTS = ("想找什么样的贷款产品？一句话告诉我：金额、期限、担保方式、产品或银行名都行，"
@@ -69,7 +74,7 @@ def describe(query: ProductQuery) -> str:
     return "、".join(parts) or "全部产品"
 
 
-def _range(low: Decimal, high: Decimal) -> str:
+def amount_range(low: Decimal, high: Decimal) -> str:
     """10万–300万元; 5000元–5万元 when the units differ."""
     low_text, high_text = format_wan(low), format_wan(high)
     if low_text[-2:] == high_text[-2:]:
@@ -77,23 +82,28 @@ def _range(low: Decimal, high: Decimal) -> str:
     return f"{low_text}–{high_text}"
 
 
+def rate_text(low: Decimal, high: Decimal) -> str:
+    return f"{low}%" if low == high else f"{low}%–{high}%"
+
+
 def _rate(p: Product) -> str:
-    return f"{p.rate_min}%" if p.rate_min == p.rate_max else f"{p.rate_min}%–{p.rate_max}%"
+    return rate_text(p.rate_min, p.rate_max)
 
 
 def product_line(i: int, p: Product) -> str:
     return (f"{i} {p.name}·{p.institution}\n"
-            f"   {_range(p.min_amount, p.max_amount)}｜{p.term_min}–{p.term_max}个月｜"
+            f"   {amount_range(p.min_amount, p.max_amount)}｜{p.term_min}–{p.term_max}个月｜"
             f"{'/'.join(p.guarantees)}｜年利率{_rate(p)}")
 
 
 def product_detail(p: Product, zone_names: dict[str, str]) -> str:
     zones = "、".join(zone_names.get(z, z) for z in p.zones)
     return (f"{p.name}（{p.institution}）\n{p.description}\n"
-            f"额度：{_range(p.min_amount, p.max_amount)}\n期限：{p.term_min}–{p.term_max}个月\n"
+            f"额度：{amount_range(p.min_amount, p.max_amount)}\n"
+            f"期限：{p.term_min}–{p.term_max}个月\n"
             f"担保方式：{'、'.join(p.guarantees)}\n年利率：{_rate(p)}\n"
             f"所属专区：{zones}\n"
-            f"想申请？回复「发布需求」，选定向需求并指定{p.institution}即可。")
+            f"想申请？回复「申请这个」，直接发布定向给{p.institution}的融资需求。")
 
 
 class Products(BrowsingDialog):
@@ -108,6 +118,8 @@ class Products(BrowsingDialog):
 
     async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
         word = text.strip()
+        if conv.state == "results" and word.rstrip("。!！~") in APPLY_WORDS:
+            return self._apply(conv)
         if conv.state == "results":
             if word in NEXT or word in PREVIOUS:
                 return await self._turn(ctx, conv, 1 if word in NEXT else -1)
@@ -161,7 +173,8 @@ class Products(BrowsingDialog):
     async def _show(self, ctx: StepContext, conv: ConvState) -> Step:
         q = conv.scratch["query"]
         query = ProductQuery(words=q["words"], guarantee=q["guarantee"], term_months=q["term"],
-                             amount=None if q["amount"] is None else Decimal(q["amount"]))
+                             amount=None if q["amount"] is None else Decimal(q["amount"]),
+                             region=q.get("region"))
         page_no = conv.scratch.get("page", 1)
         try:
             page = await ctx.ports.catalog.search_products(query, page=page_no, size=PAGE_SIZE)
@@ -169,7 +182,7 @@ class Products(BrowsingDialog):
             return Step.text(exc.message)
         conv.state = "results"
         conv.scratch.update(ids=[p.id for p in page.items], has_next=page.has_next,
-                            items=[_product_json(p) for p in page.items])
+                            items=[product_json(p) for p in page.items], shown=None)
         if not page.items:
             conv.state = "ask"
             # rejected: the router may see another intent or an FAQ question in the text
@@ -188,7 +201,23 @@ class Products(BrowsingDialog):
         conv.scratch["offset"] = start
         return Step.text("\n".join(lines))
 
+    def _apply(self, conv: ConvState) -> Step:
+        """申请这个: a demand directed to the product's institution (in its zone, when
+        it has one), from the product last opened, or the only one listed."""
+        items = conv.scratch.get("items") or []
+        index = conv.scratch.get("shown")
+        if index is None and len(items) == 1:
+            index = 0
+        if index is None or not 0 <= index < len(items):
+            offset = conv.scratch.get("offset", 0)
+            return Step(say=Step.text(f"请先回复序号（{offset + 1}到{offset + len(items)}）"
+                                      "看看是哪款产品，再回复「申请这个」。").say, rejected=True)
+        product = _product_from(items[index])
+        zone = product.zones[0] if len(product.zones) == 1 else ""
+        return Step(start=PUBLISH, start_arg=f"{PRODUCT_ARG}{product.institution}|{zone}")
+
     async def _detail(self, ctx: StepContext, conv: ConvState, index: int) -> Step:
+        conv.scratch["shown"] = index
         product = _product_from(conv.scratch["items"][index])
         try:
             zones = {z.key: z.name for z in await ctx.ports.catalog.zones()}
@@ -198,7 +227,7 @@ class Products(BrowsingDialog):
                          "回复其他序号看别的产品，或发新的条件重新找。")
 
 
-def _product_json(p: Product) -> dict[str, Any]:
+def product_json(p: Product) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "institution": p.institution,
             "min": str(p.min_amount), "max": str(p.max_amount), "tmin": p.term_min,
             "tmax": p.term_max, "g": list(p.guarantees), "rmin": str(p.rate_min),

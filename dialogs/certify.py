@@ -94,6 +94,10 @@ class CertifyDialog(Dialog):
         if resumed is not None:
             return resumed
         if not missing:
+            if arg == "done":  # the last step just passed
+                if (conv.kept or {}).get("dialog") == "demand_publish":
+                    return Step.text("接着发布您刚才说的融资需求：", start="demand_publish")
+                return Step.text("回复「发布融资需求」即可申请融资。")
             if arg == "next":
                 return Step()
             active = profile.active
@@ -104,7 +108,7 @@ class CertifyDialog(Dialog):
         if arg == "after_register":
             lines.append("下一步是认证授权，共3步：个人认证 → 企业要素认证 → 签署授权书。"
                          "注册信息已为您带入，核对无误回复「确认」即可。")
-        elif arg != "next":
+        elif arg not in ("next", "done"):
             lines.append("认证授权共3步：个人认证 → 企业要素认证 → 签署授权书。")
             done = [LABEL[s] for s in ORDER if s not in missing]
             if done:
@@ -309,8 +313,8 @@ async def _sign_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     except PlatformError as exc:
         return Reopen(exc.message)
     return Done(f"✅ 授权书已签署（3/3），签署人：{values.get('_signer', '')}。\n"
-                f"🎉 「{values.get('_enterprise', '')}」的认证授权全部完成！\n"
-                "回复「发布融资需求」即可申请融资。")
+                f"🎉 「{values.get('_enterprise', '')}」的认证授权全部完成！",
+                start="certify", start_arg="done")
 
 
 # "水费户号是12345" / "户号：12345": the label typed in front of the number is dropped.

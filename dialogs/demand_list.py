@@ -1,7 +1,8 @@
-"""我的需求 / 查进度: the enterprise's demands by tab, five a page; a number opens the
-detail (status, node, handler, elapsed time, every approval record with the handler's
-phone, as the manual's 查看审批状态 shows); 撤回 while 待关注, after a confirmation;
-a draft reopens in the publish form.
+"""我的需求 / 查进度: the demands of every enterprise bound to the account (grouped, the
+active enterprise first) by tab, five a page; a number opens the detail (status, node,
+handler, elapsed time, every approval record with the handler's phone, as the manual's
+查看审批状态 shows); a 单据号 opens that demand, switching to its enterprise; 撤回 while
+待关注, after a confirmation; a draft reopens in the publish form.
 
 States: list -> detail -> confirm (withdraw). Paging and the open demand live in
 conv.scratch, so a restart or an FAQ question in between loses nothing.
@@ -11,18 +12,12 @@ from __future__ import annotations
 
 import re
 
-from adapters.platform_port import Demand, IllegalMove, PlatformError
+from adapters.platform_port import IllegalMove, NotFound, PlatformError, Profile
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
 from dialogs.demand_publish import NAME as PUBLISH
-from dialogs.demand_text import (
-    amount_full,
-    amount_short,
-    china_time,
-    elapsed,
-    institution_names,
-    term_text,
-)
+from dialogs.demand_text import amount_short, china_time
+from dialogs.demand_view import detail_text, gather, options_for
 from dialogs.registry import Intent
 
 NAME = "demand_list"
@@ -37,8 +32,6 @@ YES = ("1", "确定", "确定撤回", "确认", "确认撤回", "是", "是的",
 NO = ("2", "不撤回", "不", "否", "不了", "不用", "先不")
 EDIT_DRAFT = ("1", "编辑", "继续编辑", "修改", "修改草稿", "提交", "接着填")
 DEMAND_NO = re.compile(r"RZ\d{8,16}", re.IGNORECASE)
-RECORD_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
-FINISHED = ("已放款", "已退回", "已撤回")
 
 
 class DemandList(BrowsingDialog):
@@ -60,7 +53,7 @@ class DemandList(BrowsingDialog):
                 arg = "RZ" + arg
             if DEMAND_NO.fullmatch(arg):
                 conv.scratch.update(tab="全部", page=1)
-                return await self._open(ctx, conv, arg.upper())
+                return await self._open_number(ctx, conv, profile, arg.upper())
             conv.scratch.update(tab=arg if arg in TABS else "全部", page=1)
             text = await self._list(ctx, conv)
             if not conv.scratch.get("nos") and conv.scratch["tab"] == "全部":
@@ -77,9 +70,10 @@ class DemandList(BrowsingDialog):
                 conv.state = "list"
                 conv.scratch.update(tab=word, page=1)
                 return Step.text(await self._list(ctx, conv))
-            found = DEMAND_NO.search(word)
-            if found:  # 查进度 RZ… typed while the list is open
-                return await self._open(ctx, conv, found.group(0).upper())
+            number = _number(ctx, word)
+            if number:  # 查进度 RZ… typed while the list is open
+                profile = await ctx.ports.platform.profile(ctx.openid)
+                return await self._open_number(ctx, conv, profile, number)
             if word in LIST_WORDS:
                 conv.state = "list"
                 conv.scratch.update(tab="全部", page=1)
@@ -172,32 +166,60 @@ class DemandList(BrowsingDialog):
 
     # --- rendering -----------------------------------------------------------------------
     async def _list(self, ctx: StepContext, conv: ConvState) -> str:
+        """One page of the user's demands over all their enterprises, grouped by
+        enterprise (the active one first); numbers run on across pages."""
         profile = await ctx.ports.platform.profile(ctx.openid)
         if profile.active is None:
             raise PlatformError("没有找到您的企业，请先完成企业认证。", "no_enterprise")
         tab = conv.scratch.get("tab", "全部")
-        page_no = max(int(conv.scratch.get("page", 1)), 1)
-        page = await ctx.ports.platform.list_demands(
-            ctx.openid, profile.active.id, status=TABS.get(tab), page=page_no, size=PAGE_SIZE)
-        if not page.items and page_no > 1:  # the last page emptied (withdrawn): step back
-            conv.scratch["page"] = page_no = max((page.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-            page = await ctx.ports.platform.list_demands(
-                ctx.openid, profile.active.id, status=TABS.get(tab), page=page_no,
-                size=PAGE_SIZE)
-        conv.scratch.update(nos=[d.no for d in page.items], has_next=page.has_next)
-        if not page.items:
+        holdings = await gather(ctx, profile, TABS.get(tab))
+        rows = [(h, d) for h in holdings for d in h.demands]
+        pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        page_no = min(max(int(conv.scratch.get("page", 1)), 1), pages)
+        start = (page_no - 1) * PAGE_SIZE
+        shown = rows[start:start + PAGE_SIZE]
+        conv.scratch.update(page=page_no, nos=[d.no for _, d in shown],
+                            has_next=page_no < pages)
+        if not rows:
             if tab == "全部":
                 return "您还没有发布过融资需求。回复「发布需求」马上发布。"
             return f"「{tab}」下暂时没有需求。\n{TAB_LINE}"
-        pages = (page.total + PAGE_SIZE - 1) // PAGE_SIZE
-        lines = [f"{profile.active.name}的需求·{tab}（共{page.total}条，第{page_no}/{pages}页）"]
-        for i, d in enumerate(page.items, 1):
+        many = len(profile.enterprises) > 1
+        owner = "我的需求" if many else f"{profile.active.name}的需求"
+        lines = [f"{owner}·{tab}（共{len(rows)}条，第{page_no}/{pages}页）"]
+        group = None
+        for i, (holding, d) in enumerate(shown, 1):
+            if many and holding.enterprise.id != group:
+                group = holding.enterprise.id
+                mark = "（当前）" if holding.active else ""
+                lines.append(f"【{holding.enterprise.name}{mark}】")
             when = china_time(d.submitted_at or d.created_at)[5:10]
             lines.append(f"{i} {d.no} {amount_short(d.amount)} {d.status} {when}")
-        more = "；「下一页」翻页" if page.has_next else ""
+        more = "；「下一页」翻页" if page_no < pages else ""
         back = "；「上一页」往回翻" if page_no > 1 else ""
         lines.append(f"回复序号看详情{more}{back}。\n{TAB_LINE}")
         return "\n".join(lines)
+
+    async def _open_number(self, ctx: StepContext, conv: ConvState, profile: Profile,
+                           no: str) -> Step:
+        """A 单据号 typed: its detail if it is any of the user's enterprises' (switching
+        to that enterprise, so what they do next is for it), else the same answer as
+        for a number that does not exist."""
+        try:
+            demand = await ctx.ports.platform.demand(ctx.openid, no)
+        except NotFound:
+            conv.clear_dialog()
+            return Step.text(f"没有找到单据号为{no}的需求。请核对单据号，"
+                             "或回复「我的需求」查看您的全部需求。")
+        switched = ""
+        active = profile.active
+        if active is not None and demand.enterprise_id != active.id:
+            await ctx.ports.platform.switch_enterprise(ctx.openid, demand.enterprise_id)
+            switched = f"（这笔需求是「{demand.enterprise_name}」的，已为您切换到这家企业。）"
+        conv.state = "detail"
+        conv.scratch.update(no=demand.no, status=demand.status)
+        text = await detail_text(ctx, demand) + "\n" + options_for(demand.status)
+        return Step.text(switched, text)
 
     async def _open(self, ctx: StepContext, conv: ConvState, no: str) -> Step:
         return Step.text(await self._open_text(ctx, conv, no))
@@ -206,60 +228,21 @@ class DemandList(BrowsingDialog):
         demand = await ctx.ports.platform.demand(ctx.openid, no)
         conv.state = "detail"
         conv.scratch.update(no=demand.no, status=demand.status)
-        return await self._detail(ctx, demand) + "\n" + self._options_for(demand.status)
+        return await detail_text(ctx, demand) + "\n" + options_for(demand.status)
 
     async def _options_line(self, ctx: StepContext, conv: ConvState) -> str:
         if conv.state == "confirm":
             return self._confirm_question(conv.scratch.get("no", ""))
-        return self._options_for(conv.scratch.get("status", ""))
+        return options_for(conv.scratch.get("status", ""))
 
-    @staticmethod
-    def _options_for(status: str) -> str:
-        if status == "草稿":
-            return "回复1继续填写并提交；「返回」回到列表。"
-        if status == "待关注":
-            return "回复「撤回」可撤回这条需求；「返回」回到列表。"
-        return "回复「返回」回到列表。"
 
-    async def _detail(self, ctx: StepContext, d: Demand) -> str:
-        zones = {z.key: z.name for z in await ctx.ports.catalog.zones()}
-        kinds = dict(await ctx.ports.catalog.loan_kinds())
-        lines = [f"单据号：{d.no}", f"状态：{d.status}"]
-        if d.status == "草稿":
-            lines.append(f"保存时间：{china_time(d.updated_at)}")
-        else:
-            lines += [f"当前节点：{d.current_node or '—'}",
-                      f"当前处理人：{d.current_handler or '—'}"]
-            if d.submitted_at is not None:
-                end = d.updated_at if d.status in FINISHED else ctx.now
-                label = "共用时" if d.status in FINISHED else "已用时"
-                lines.append(f"{label}：{elapsed(end - d.submitted_at)}")
-        lines += [f"专区：{zones.get(d.zone, d.zone)}", f"申请额度：{amount_full(d.amount)}"]
-        if d.granted_amount is not None:
-            lines.append(f"授信额度：{amount_short(d.granted_amount)}")
-        if d.disbursed_amount is not None:
-            lines.append(f"放款金额：{amount_short(d.disbursed_amount)}")
-        lines.append(f"贷款期限：{term_text(d.term_months)}｜{kinds.get(d.loan_kind, d.loan_kind)}")
-        lines.append(f"需求类型：{await self._kind(ctx, d)}")
-        purpose = d.purpose if len(d.purpose) <= 60 else d.purpose[:60] + "…"
-        lines.append(f"贷款用途：{purpose}")
-        if d.records:
-            lines.append("审批记录：")
-            for i, r in enumerate(d.records):
-                mark = RECORD_MARKS[i] if i < len(RECORD_MARKS) else f"{i + 1}."
-                lines.append(f"{mark}{china_time(r.at)} {r.node}")
-                who = "｜".join(p for p in (r.handler, r.organisation, r.role, r.phone) if p)
-                lines.append(f"  {who}")
-                if r.comment:
-                    lines.append(f"  意见：{r.comment[:60]}")
-        return "\n".join(lines)
-
-    async def _kind(self, ctx: StepContext, d: Demand) -> str:
-        if not d.directed:
-            return "非定向（所在区域的金融机构都能看到）"
-        profile = await ctx.ports.platform.profile(ctx.openid)
-        region = next((e.region for e in profile.enterprises if e.id == d.enterprise_id), "")
-        return "定向（" + "、".join(await institution_names(ctx, region, d.institutions)) + "）"
+def _number(ctx: StepContext, text: str) -> str | None:
+    """The 单据号 in a message, however typed (read once, with the message's slots)."""
+    understood = ctx.understood
+    if understood is not None and understood.text == text and understood.slots.demand_no:
+        return understood.slots.demand_no
+    found = DEMAND_NO.search(text)
+    return found.group(0).upper() if found else None
 
 
 def _tab_intent(key: str, tab: str, *words: str) -> Intent:

@@ -19,22 +19,22 @@ from adapters.catalog import BANK_NICKNAMES
 from adapters.platform_port import DemandInput, Enterprise, PlatformError
 from dialogs.amounts import check_amount_range, parse_amount, parse_term_months
 from dialogs.base import ConvState, Step, StepContext
+from dialogs.demand_said import DIRECTED, NAME, apply, keep, said_now, take_kept
 from dialogs.demand_text import (
     UNLIMITED,
     amount_full,
     amount_short,
     certification_gap,
-    refuse_uncertified,
     term_text,
 )
 from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
 from dialogs.validators import Invalid, SoftInvalid, normalize
+from state_machines.form import SUMMARY
 
-NAME = "demand_publish"
 DRAFT_ARG = "draft:"
-DIRECTED, OPEN = "directed", "open"
+OPEN = "open"
 COMPANY_KEY = "_company"  # not a field: the summary's enterprise lines, kept
 MAX_PURPOSE = 500
 # A refusal from the platform names the field to go back to.
@@ -222,12 +222,18 @@ class DemandForm(FormDialog):
     and a precise refusal for an institution that does not serve the region."""
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        said = said_now(ctx, arg)
         try:
-            refused = refuse_uncertified(await ctx.ports.platform.profile(ctx.openid),
-                                         "发布融资需求")
-            if refused is not None:
-                return refused
+            profile = await ctx.ports.platform.profile(ctx.openid)
+            gap = certification_gap(profile, "发布融资需求")
+            if gap is not None:  # what was said waits for the certification
+                return Step.text(keep(ctx, conv, said), gap[0], start=gap[1])
             values, intro = await self._initial(ctx, arg)
+            notes: list[str] = []
+            if "draft_no" not in values:
+                said = {**take_kept(conv), **said}
+                region = profile.active.region if profile.active else ""
+                notes = await apply(ctx, values, said, region)
             conv.clear_dialog()
             conv.dialog, conv.values = self.name, values
             await self._load_options(ctx, conv, [k for k in values if k in self.fields])
@@ -236,7 +242,36 @@ class DemandForm(FormDialog):
         except PlatformError as exc:
             conv.clear_dialog()
             return Step.text(exc.message)
-        return Step.text(intro, question)
+        return Step.text(intro, "\n".join(notes), question)
+
+    async def absorb(self, ctx: StepContext, conv: ConvState) -> Step | None:
+        """Values for this form said instead of an answer ("要贷50万一年" at 专区): take
+        them, then ask what the form still needs."""
+        said = said_now(ctx)
+        if not said:
+            return None
+        try:
+            profile = await ctx.ports.platform.profile(ctx.openid)
+            region = profile.active.region if profile.active else ""
+            notes = await apply(ctx, conv.values, said, region)
+        except PlatformError as exc:
+            return Step.text(exc.message, "稍后回复「继续填写」接着填。")
+        self.machine.drop_inapplicable(conv.values)
+        if conv.state != SUMMARY:
+            conv.state = self.machine.next_step(conv.values)
+        return Step.text("\n".join(notes), await self._enter(ctx, conv))
+
+    async def _accept(self, ctx: StepContext, conv: ConvState, spec: Field, value: Any,
+                      *, changed: bool = True, warning: str = "") -> Step:
+        if spec.key == "zone" and "amount" in conv.values:
+            # An amount said before the zone was chosen must fit the zone's limit too.
+            zone = {z.key: z for z in await ctx.ports.catalog.zones()}.get(value)
+            amount = Decimal(conv.values["amount"])
+            if zone is not None and amount > zone.max_amount:
+                conv.values.pop("amount")
+                warning = (f"{zone.name}专区单笔最高{amount_short(zone.max_amount)}，"
+                           f"之前的申请额度{amount_short(amount)}超过了，请重新填写。")
+        return await super()._accept(ctx, conv, spec, value, changed=changed, warning=warning)
 
     async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
         try:

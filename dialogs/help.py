@@ -5,7 +5,9 @@ Facts (phone, hours, address, people) are the platform manual's, section 六.
 
 from __future__ import annotations
 
+from adapters.platform_port import PlatformError
 from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.demand_text import missing_text
 from dialogs.registry import Intent
 
 PHONE = "0871-64980508"
@@ -24,19 +26,43 @@ WELCOME = (
     "银行授信或放款时，我会第一时间通知您。"
 )
 
-# The numbered main menu, in the order a new enterprise needs it. Entries whose intent
-# is not registered are left out, so the menu never offers what does not exist.
-MENU_ITEMS: tuple[tuple[str, str], ...] = (
-    ("REGISTER", "注册企业账号"),
-    ("CERTIFY", "认证授权"),
-    ("DEMAND_NEW", "发布融资需求"),
-    ("DEMAND_LIST", "我的需求（查进度）"),
-    ("PRODUCTS", "金融产品"),
-    ("POLICIES", "政策专区"),
-    ("ENTERPRISES", "我的企业（添加/切换）"),
-    ("MY_INFO", "我的信息"),
-    ("FAQ", "常见问题"),
-    ("CONTACT", "联系我们"),
+# The numbered main menu leads with the user's next step. Entries whose intent is not
+# registered are left out, so the menu never offers what does not exist.
+MenuItems = tuple[tuple[str, str], ...]
+_BROWSE: MenuItems = (("PRODUCTS", "金融产品"), ("POLICIES", "政策专区"),
+                      ("FAQ", "常见问题"), ("CONTACT", "联系我们"))
+NEW_USER_MENU: MenuItems = (("REGISTER", "注册企业账号（约3分钟）"), *_BROWSE,
+                            ("GUIDE", "使用指南"))
+CERTIFYING_MENU: MenuItems = (("CERTIFY", "继续认证授权"), ("DEMAND_LIST", "我的需求（查进度）"),
+                              ("ENTERPRISES", "我的企业（添加/切换）"), ("MY_INFO", "我的信息"),
+                              *_BROWSE)
+CERTIFIED_MENU: MenuItems = (("DEMAND_NEW", "发布融资需求"), ("DEMAND_LIST", "我的需求（查进度）"),
+                             *_BROWSE[:2], ("ENTERPRISES", "我的企业（添加/切换）"),
+                             ("MY_INFO", "我的信息"), *_BROWSE[2:])
+
+
+async def menu_for(ctx: StepContext) -> tuple[MenuItems, str]:
+    """The menu in the order this user needs it, and a line naming their next step."""
+    try:
+        profile = await ctx.ports.platform.profile(ctx.openid)
+    except PlatformError:  # the platform away: the menu still works, in the new-user order
+        return NEW_USER_MENU, ""
+    if profile.account is None:
+        return NEW_USER_MENU, "还没有账号？先注册企业账号，约3分钟。"
+    missing = profile.missing_steps()
+    if missing:
+        return CERTIFYING_MENU, f"下一步：完成认证授权（还差{missing_text(missing)}）。"
+    active = profile.active
+    name = f"（当前企业：{active.name}）" if active and len(profile.enterprises) > 1 else ""
+    return CERTIFIED_MENU, f"认证授权已完成{name}，可以发布融资需求了。"
+
+
+async def complaint(ctx: StepContext, conv: ConvState, arg: str) -> Step:
+    return Step.text(COMPLAINT_TEXT)
+
+COMPLAINT_TEXT = (
+    "非常抱歉给您带来不好的体验。您说的情况已记录，会转给平台工作人员跟进。\n"
+    f"需要马上找人处理，请回复「转人工」，或致电 {PHONE}（法定工作日工作时间）。"
 )
 
 COMMANDS_HELP = (
@@ -65,12 +91,6 @@ async def guide(ctx: StepContext, conv: ConvState, arg: str) -> Step:
     return Step.text(GUIDE_TEXT)
 
 
-async def human(ctx: StepContext, conv: ConvState, arg: str) -> Step:
-    # A menu click cannot be transferred (WeChat transfers user messages only), so the
-    # next message the user types goes to an agent.
-    conv.choices = {"kind": "human"}
-    return Step.text(f"好的，请直接发送您要咨询的问题，人工客服会接入。\n"
-                     f"工作时间外也可致电 {PHONE}。")
 
 
 # The 常见问题 list: the manual's troubleshooting cases first, then the flows.
@@ -99,7 +119,8 @@ INTENTS = [
     Intent("CONTACT", ("联系我们", "联系方式", "客服电话", "联系电话", "电话", "地址",
                        "平台电话", "平台地址"), respond=contact),
     Intent("GUIDE", ("使用指南", "指南", "怎么用", "使用说明", "说明"), respond=guide),
-    Intent("HUMAN", (), respond=human),
     Intent("FAQ", ("常见问题", "问题", "faq", "疑问"), respond=topics),
+    # Recorded for the operators too (bot.router), as a question we could not answer is.
+    Intent("COMPLAINT", ("投诉", "我要投诉"), respond=complaint, record=True),
 ]
 DIALOGS: list[Dialog] = []

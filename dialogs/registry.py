@@ -15,16 +15,21 @@ from dialogs.base import ConvState, Dialog, Step, StepContext
 
 MODULES = (
     "dialogs.help",
+    "dialogs.human",
     "dialogs.register",
     "dialogs.certify",
     "dialogs.enterprise",
     "dialogs.login",
     "dialogs.demand_publish",
     "dialogs.demand_list",
+    "dialogs.demand_status",
     "dialogs.catalog",
+    "dialogs.loan_answers",
 )
 
 Responder = Callable[[StepContext, ConvState, str], Awaitable[Step]]
+# The argument an inline intent's responder gets when it answers inside a form.
+INLINE = "inline"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,13 @@ class Intent:
     respond: Responder | None = None
     # Words that may be followed by an argument: "搜索 流动资金" -> arg "流动资金".
     prefixes: tuple[str, ...] = ()
+    # A question answered with facts: asked in the middle of a form, it is answered
+    # there (`respond` gets arg INLINE and must leave the conversation as it is) and
+    # the form's question is asked again.
+    inline: bool = False
+    # The message is also recorded for the operators (a complaint), as an unanswered
+    # question is.
+    record: bool = False
 
 
 class Registry:

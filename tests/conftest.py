@@ -70,15 +70,24 @@ def faq_matcher() -> Any:
     return load_faq()
 
 
+@pytest.fixture(scope="session")
+def understander() -> Any:
+    """Loaded once per test session, like the FAQ."""
+    from server import load_understander
+
+    return load_understander()
+
+
 @pytest.fixture
-async def make_harness(db: tuple[str, str | None], tmp_path: Any,
-                       faq_matcher: Any) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
+async def make_harness(db: tuple[str, str | None], tmp_path: Any, faq_matcher: Any,
+                       understander: Any) -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
     started: list[Harness] = []
 
     async def make(**overrides: Any) -> Harness:
-        options = {k: overrides.pop(k) for k in ("registry", "faq", "background")
-                   if k in overrides}
+        options = {k: overrides.pop(k) for k in ("registry", "faq", "understander",
+                                                  "background") if k in overrides}
         options.setdefault("faq", faq_matcher)
+        options.setdefault("understander", understander)
         settings = test_settings(db[0], db[1], str(tmp_path), **overrides)
         harness = await start_harness(settings, **options)
         started.append(harness)

@@ -250,7 +250,8 @@ class FakePlatform:
         query = ProductQuery(
             words=q.query.get("words", ""), guarantee=q.query.get("guarantee") or None,
             amount=Decimal(q.query["amount"]) if q.query.get("amount") else None,
-            term_months=int(q.query["term_months"]) if q.query.get("term_months") else None)
+            term_months=int(q.query["term_months"]) if q.query.get("term_months") else None,
+            region=q.query.get("region") or None)
         page = await self.catalog.search_products(query, page=int(q.query.get("page", 1)),
                                                   size=int(q.query.get("size", 5)))
         return web.json_response(page_to_wire(page), dumps=_dumps)

@@ -75,7 +75,7 @@ async def test_products_dialog(env: DemandEnv) -> None:
     more = await env.h.say("下一页")
     assert "\n6 " in more and "（第2页）" in more
     detail = await env.h.say("6")
-    assert "担保方式：" in detail and "年利率：" in detail and "定向需求并指定" in detail
+    assert "担保方式：" in detail and "年利率：" in detail and "回复「申请这个」" in detail
     assert "请回复序号6到" in await env.h.say("1")
     none = await env.h.say("火星银行")
     assert "没有找到符合“火星银行”的产品" in none

@@ -40,7 +40,7 @@ async def test_welcome_menu_digit_answers(harness: Harness) -> None:
 
 async def test_click_view_and_unknown_key(harness: Harness) -> None:
     assert "0871-64980508" in await harness.click("CONTACT")
-    assert "人工客服会接入" in await harness.click("HUMAN")
+    assert "会转给人工客服" in await harness.click("HUMAN")
     transfer = await harness.sim.text(harness.openid, "我的贷款什么时候到")
     assert transfer.msg_type == "transfer_customer_service"
     view = await harness.sim.event(harness.openid, "VIEW", "https://example.invalid/")

@@ -79,7 +79,8 @@ async def test_flood_is_slowed_without_processing(make_harness: MakeHarness) -> 
 async def test_retries_across_two_processes_run_once(make_harness: MakeHarness) -> None:
     first = await make_harness(registry=demo_registry())
     other = first.settings.model_copy(update={"port": free_port()})
-    second = await start_harness(other, faq=first.runtime.ports.faq, registry=demo_registry())
+    second = await start_harness(other, faq=first.runtime.ports.faq, registry=demo_registry(),
+                                 understander=first.runtime.ports.understander)
     try:
         await _to_note(first, "o_two")
         demo_dialog.CALLS.clear()
