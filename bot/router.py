@@ -198,6 +198,8 @@ class Router:
         step = await dialog.handle(ctx, conv, text)
         if step.rejected:
             matched = self.registry.match(text)
+            if matched is not None and matched[0].inline and self.resumable(conv):
+                return await self._inline(ctx, conv, dialog, matched[0])
             if matched is not None and matched[0].dialog != conv.dialog:
                 return await self.start(ctx, conv, *matched, text=text)
             taken = await self._understood_in_dialog(ctx, conv, dialog, text)
@@ -232,11 +234,18 @@ class Router:
             absorb = getattr(dialog, "absorb", None)
             step = await absorb(ctx, conv) if absorb is not None else None
             return None if step is None else await self.chain(ctx, conv, step)
-        if intent.inline and intent.respond is not None and self.resumable(conv):
-            answer = await intent.respond(ctx, conv, INLINE)
-            said = "\n\n".join(r.content for r in answer.say if isinstance(r, Text))
-            return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
+        if intent.inline and self.resumable(conv):
+            return await self._inline(ctx, conv, dialog, intent)
         return await self.run_key(ctx, conv, key, text)
+
+    async def _inline(self, ctx: StepContext, conv: ConvState, dialog: Dialog,
+                      intent: Intent) -> list[Reply]:
+        """A question answered in the middle of a form, which then carries on."""
+        if intent.respond is None:
+            return await self.run_intent(ctx, conv, intent)
+        answer = await intent.respond(ctx, conv, INLINE)
+        said = "\n\n".join(r.content for r in answer.say if isinstance(r, Text))
+        return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
 
     async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
         replies = list(step.say)

@@ -17,7 +17,7 @@ from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
 from dialogs.demand_publish import NAME as PUBLISH
 from dialogs.demand_text import amount_short, china_time
-from dialogs.demand_view import detail_text, gather, options_for
+from dialogs.demand_view import detail_text, gather, options_for, status_lead, took
 from dialogs.registry import Intent
 
 NAME = "demand_list"
@@ -219,7 +219,7 @@ class DemandList(BrowsingDialog):
         conv.state = "detail"
         conv.scratch.update(no=demand.no, status=demand.status)
         text = await detail_text(ctx, demand) + "\n" + options_for(demand.status)
-        return Step.text(switched, text)
+        return Step.text(switched, status_lead(demand, took(ctx, demand)), text)
 
     async def _open(self, ctx: StepContext, conv: ConvState, no: str) -> Step:
         return Step.text(await self._open_text(ctx, conv, no))

@@ -196,8 +196,10 @@ class Ranker:
                 for position in self._groups_with[term]:
                     spread[position] += share
         shortlist = sorted(spread, key=spread.__getitem__, reverse=True)
-        if t.shortlist:
-            shortlist = shortlist[: t.shortlist]
+        if t.shortlist and len(shortlist) > t.shortlist:
+            # Groups tied with the last one kept are kept too ("额度" alone is in most).
+            floor = spread[shortlist[t.shortlist - 1]] - 1e-9
+            shortlist = [g for g in shortlist if spread[g] >= floor]
         # The best and second best text of each group on the shortlist.
         scores: dict[int, float] = defaultdict(float)
         postings = self._postings

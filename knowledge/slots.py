@@ -110,15 +110,19 @@ _CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆
 # An amount needs a unit of money or of ten-thousands, or four digits and more:
 # "30" alone could be days, months or a count.
 _AMOUNT = re.compile(
+    # 两万五: a digit after 万 means thousands in speech.
+    rf"[{_CN_NUM}]*[万亿][一二两三四五六七八九](?![{_CN_NUM}])|"
     rf"(?:[0-9]+(?:\.[0-9]+)?|[0-9]*[{_CN_NUM}]+)\s*"
     r"(?:(?:千万|百万|十万|万|亿|w|k)\s*(?:元|块钱|块|圆)?|元|块钱|块|圆)"
-    r"|(?<![0-9.])[0-9]{4,10}(?:\.[0-9]{1,2})?(?![0-9.]|\s*[年月日号天个期次岁点%])",
+    r"|(?<![0-9.\-])[1-9][0-9]{3,9}(?:\.[0-9]{1,2})?(?![0-9.\-]|\s*[年月日号天个期次岁点%])",
     re.IGNORECASE)
 _TERM = re.compile(
     rf"(?:[0-9]+|[{_CN_NUM}]+)\s*(?:个月|月|年半|年|期)|半年")
 # A span that is a date or time that passed, not a loan term.
 _NOT_TERM_AFTER = re.compile(
     r"\s*(?:日|号|底|初|了|前|以来|多了|都|没|还没|才|[0-9一二三四五六七八九十]+\s*[日号])")
+# 信用 inside these is no 担保方式 (统一社会信用代码, 信用卡, 征信报告 …).
+_NOT_GUARANTEE = re.compile(r"信用(?:代码|卡|社|报告|记录|等级|评级|信息|评价)|征信")
 _UNLIMITED = re.compile(r"期限不限|不限期限|期限随便|期限都行|期限无所谓|多久都行|多长时间都行")
 _DEMAND_NO = re.compile(r"rz[\s\-_:：]*([0-9][0-9\s\-_]{10,24}[0-9])", re.IGNORECASE)
 _BARE_NO = re.compile(r"(?<![0-9])(20[0-9]{2}[\s\-]?[0-9]{4}[\s\-]?[0-9]{4,6})(?![0-9])")
@@ -161,6 +165,10 @@ def _term(text: str) -> tuple[int | str | None, tuple[int, int] | None]:
     return None, None
 
 
+def _blank(found: re.Match[str]) -> str:
+    return "\x00" * len(found.group(0))
+
+
 def _mask(text: str, spans: list[tuple[tuple[int, int], str]]) -> str:
     for (start, end), word in sorted(spans, reverse=True):
         text = f"{text[:start]} {word} {text[end:]}"
@@ -198,7 +206,7 @@ def read_slots(text: str, lex: Lexicon | None = None,
     amount = take(*_amount(work), AMOUNT)
     institution = take(*lex.institutions.find(work), INSTITUTION)
     loan_kind = take(*lex.loan_kinds.find(work), KIND)
-    guarantee = take(*lex.guarantees.find(work), SECURE)
+    guarantee = take(*lex.guarantees.find(_NOT_GUARANTEE.sub(_blank, work)), SECURE)
     slots = Slots(amount=amount, term=term, demand_no=demand_no, institution=institution,
                   loan_kind=loan_kind, guarantee=guarantee)
     return slots, _mask(lowered, spans)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from adapters.crypto import DataCipher
 from adapters.platform_local.models import (
@@ -66,3 +67,18 @@ async def seed_enterprise(rt: Runtime, openid: str, *, person: dict[str, str] = 
             certified_at=now if certified else None,
             authorised_at=now if authorised else None))
     return Seeded(account_id, enterprise_id)
+
+
+async def add_enterprise(rt: Any, account_id: str, enterprise: dict[str, str], *,
+                         person: dict[str, str] = ZHOU_LU) -> str:
+    """Another certified enterprise bound to an account seeded before; its id."""
+    now, enterprise_id = utcnow(), uuid.uuid4().hex
+    async with rt.sessions.begin() as session:
+        session.add(EnterpriseRow(
+            id=enterprise_id, name=enterprise["name"], uscc=enterprise["uscc"],
+            legal_rep=person["name"], legal_rep_id_enc=rt.cipher.encrypt(person["id"]),
+            region=enterprise["region"], created_by=account_id, created_at=now))
+        await session.flush()
+        session.add(MembershipRow(account_id=account_id, enterprise_id=enterprise_id,
+                                  created_at=now, certified_at=now, authorised_at=now))
+    return enterprise_id

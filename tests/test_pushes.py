@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
 
-from adapters.platform_local.models import EnterpriseRow, MembershipRow
-from adapters.sqltypes import utcnow
 from bot import cli
 from bot.sim import event_xml
 from tests.demand_support import OTHER_ENTERPRISE, DemandEnv
-from tests.factories import YUNNAN_TRADE, ZHOU_LU
+from tests.factories import YUNNAN_TRADE, add_enterprise
 from tests.push_support import (
     ENTERPRISE,
     FAST,
@@ -119,7 +116,7 @@ async def test_local_moves_push_the_demands_enterprise_not_the_active_one(
     env = DemandEnv(h, "local", None)
     seeded = await env.seed()
     no = await env.publish()  # for 云南贸易有限公司; the dialog opens the 48-hour window
-    other = await _second_enterprise(h, seeded.account_id)
+    other = await add_enterprise(h.runtime, seeded.account_id, OTHER_ENTERPRISE)
     await h.runtime.ports.platform.switch_enterprise(h.openid, other)
     await env.advance(no, "follow")
     await env.advance(no, "grant", amount="150000")  # no credit template: the plain text
@@ -132,19 +129,6 @@ async def test_local_moves_push_the_demands_enterprise_not_the_active_one(
     assert record["template_id"] == "TPL_DISBURSE"
     assert record["data"]["enterprise"]["value"] == YUNNAN_TRADE["name"]
     assert record["data"]["demand_no"]["value"] == no
-
-
-async def _second_enterprise(h: Harness, account_id: str) -> str:
-    now, enterprise_id = utcnow(), uuid.uuid4().hex
-    async with h.runtime.sessions.begin() as session:
-        session.add(EnterpriseRow(
-            id=enterprise_id, name=OTHER_ENTERPRISE["name"], uscc=OTHER_ENTERPRISE["uscc"],
-            legal_rep=ZHOU_LU["name"], legal_rep_id_enc=h.runtime.cipher.encrypt(ZHOU_LU["id"]),
-            region=OTHER_ENTERPRISE["region"], created_by=account_id, created_at=now))
-        await session.flush()
-        session.add(MembershipRow(account_id=account_id, enterprise_id=enterprise_id,
-                                  created_at=now, certified_at=now, authorised_at=now))
-    return enterprise_id
 
 
 async def _kept(h: Harness, openid: str) -> object:
