@@ -20,14 +20,11 @@ from adapters.platform_port import (
     ProductQuery,
     Zone,
 )
+from knowledge.slots import nicknames
 
-# What people call the big banks; the demo data spells institutions out in full.
-BANK_NICKNAMES = {
-    "工行": "工商银行", "农行": "农业银行", "中行": "中国银行", "建行": "建设银行",
-    "交行": "交通银行", "邮储": "邮政储蓄", "邮政": "邮政储蓄", "农发行": "农业发展银行",
-    "招行": "招商银行", "信用社": "农村信用社", "农信社": "农村信用社", "农信": "农村信用社",
-    "农商行": "农村商业银行", "担保公司": "融资担保", "小贷": "小额贷款",
-}
+# What people call institutions (工行, 农信 …): the slot reader's lexicon, one list for
+# the search words, the 定向 choices and the reading of a message.
+BANK_NICKNAMES = nicknames()
 _SPLIT = re.compile(r"[\s,，、;；/]+")
 _HAN = "\u4e00-\u9fff"
 _GAP = re.compile(f"(?<=[{_HAN}，。；：、）])\\s+(?=[{_HAN}（])")

@@ -91,9 +91,6 @@ class Bot:
             await asyncio.wait(list(self._tasks), timeout=limit)
 
     async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
-        # Read before the user lock: it is pure CPU and holds nothing up.
-        understood = self.router.understand(inbound.text) \
-            if inbound.kind in ("text", "voice") and inbound.text else None
         async with self.locks.hold(inbound.openid) as conn:
             key = inbound.dedupe_key
             prior, loaded = await self.store.begin(key, inbound.openid, conn)
@@ -101,8 +98,9 @@ class Bot:
                 return Outcome(prior, duplicate=True)
             now = self.clock()
             ctx = StepContext(openid=inbound.openid, now=now, idem_key=key,
-                              ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint,
-                              understood=understood)
+                              ports=step_ports.for_step(self.ports), set_hint=handoff.set_hint)
+            if inbound.kind in ("text", "voice"):
+                ctx.text, ctx.reader = inbound.text, self.router.understand
             with self.store.step_connection(conn):
                 replies, subscribed = await self._route(ctx, loaded, inbound)
             replies = split_long(replies)

@@ -5,8 +5,8 @@ command (取消, 菜单, 转人工 …) -> active dialog (its own answer first; 
 cannot take may still be an intent, a status question or an FAQ) -> menu word ->
 understood intent with its slots (or two close ones to ask between) -> FAQ.
 
-The message was read once before routing (`StepContext.understood`); the router only
-decides. Global commands live in bot.global_commands. Events (subscribe, menu clicks,
+The message is read at most once (`StepContext.understood`, when first asked: an exact
+command or a form's own answer costs no reading); the router only decides. Global commands live in bot.global_commands. Events (subscribe, menu clicks,
 QR scans) go to bot.events. Returns what to say; the caller persists the conversation.
 """
 

@@ -67,9 +67,24 @@ class StepContext:
     ports: Ports
     # A slow step calls this first; the user sees the hint at once and the answer later.
     set_hint: Callable[[str], None] = lambda _hint: None
-    # How this message was read (intent and slots), once, before routing; None for
-    # events. A dialog started by an intent takes its values from here.
-    understood: Understanding | None = None
+    # The message's text and what reads it (knowledge.understanding); None for events.
+    text: str = ""
+    reader: Callable[[str], Understanding | None] | None = None
+    _reading: list[Understanding | None] = field(default_factory=list, repr=False)
+
+    @property
+    def understood(self) -> Understanding | None:
+        """How this message reads (intent and slots): read once, when first asked, so an
+        exact command or a form's own answer, which never ask, cost no reading."""
+        if not self._reading:
+            reader = self.reader
+            self._reading.append(reader(self.text) if reader is not None and self.text
+                                 else None)
+        return self._reading[0]
+
+    @understood.setter
+    def understood(self, reading: Understanding | None) -> None:
+        self._reading[:] = [reading]
 
 
 @dataclass

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from adapters.catalog import BANK_NICKNAMES
 from adapters.platform_port import DemandInput, Enterprise, PlatformError
 from dialogs.amounts import check_amount_range, parse_amount, parse_term_months
 from dialogs.base import ConvState, Step, StepContext
@@ -31,6 +30,7 @@ from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
 from dialogs.validators import Invalid, SoftInvalid, normalize
+from knowledge.slots import nicknames
 from state_machines.form import SUMMARY
 
 DRAFT_ARG = "draft:"
@@ -42,6 +42,7 @@ ERROR_FIELDS = {"invalid_zone": "zone", "invalid_amount": "amount", "invalid_ter
                 "invalid_loan_kind": "loan_kind", "invalid_institutions": "institutions",
                 "invalid_purpose": "purpose"}
 _SPLIT = re.compile(r"[\s,，、;；/和]+")
+NICKNAMES = nicknames()
 
 
 async def _enterprise(ctx: StepContext) -> Enterprise:
@@ -64,7 +65,7 @@ async def institution_choices(ctx: StepContext, values: dict[str, Any]) -> list[
     """Only institutions serving the enterprise's region can be picked at all."""
     enterprise = await _enterprise(ctx)
     found = await ctx.ports.catalog.institutions_serving(enterprise.region)
-    nicknames = {i.id: [n for n, full in BANK_NICKNAMES.items() if full in i.name]
+    nicknames = {i.id: [n for n, full in NICKNAMES.items() if full in i.name]
                  for i in found}
     # A nickname fitting two institutions (农商行) would pick one at random: leave it out.
     counts: dict[str, int] = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from adapters.catalog import BANK_NICKNAMES
 from dialogs.amounts import check_amount_range, format_wan
 from dialogs.base import ConvState, StepContext
 from dialogs.demand_text import UNLIMITED, amount_full, term_text
@@ -108,9 +107,8 @@ async def apply(ctx: StepContext, values: dict[str, Any], said: Said,
 async def _institution(ctx: StepContext, values: dict[str, Any], part: str, region: str,
                        filled: list[str]) -> list[str]:
     """A named institution makes the demand directed to it, if it serves the region."""
-    full = BANK_NICKNAMES.get(part, part)
     serving = await ctx.ports.catalog.institutions_serving(region)
-    found = [i for i in serving if part in i.name or full in i.name]
+    found = [i for i in serving if part in i.name]
     if len(found) != 1:
         where = f"服务{region}的" if region else ""
         return [f"{where}金融机构里没有找到唯一的「{part}」，下面请选择需求类型。"]

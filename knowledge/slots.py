@@ -106,6 +106,13 @@ def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
                    Words.of(data["guarantees"]), frozenset(data["generic_name_parts"]))
 
 
+def nicknames() -> dict[str, str]:
+    """What owners call institutions (工行, 农信, 邮储 …) -> the part of the full name
+    it stands for (工商银行, 农村信用社, 邮政储蓄 …)."""
+    words = lexicon().institutions.canonical
+    return {alias: canonical for alias, canonical in words.items() if alias != canonical}
+
+
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟点"
 # An amount needs a unit of money or of ten-thousands, or four digits and more:
 # "30" alone could be days, months or a count.
