@@ -7,7 +7,8 @@ as a customer-service message. While an agent plausibly holds the conversation (
 minutes since the user's last message, WeChat's own idle limit for an agent session),
 every message is transferred instead of answered; 结束人工, 菜单 or any menu click
 gives the user back to the bot. A menu click cannot be transferred at all (events are
-not), so clicking 转人工 makes the next typed message go to the agents.
+not), so clicking 转人工 makes the next typed message go to the agents. The WeChat rules
+behind this are in docs/wechat.md.
 """
 
 from __future__ import annotations
