@@ -6,8 +6,9 @@ cannot take may still be an intent, a status question or an FAQ) -> menu word ->
 understood intent with its slots (or two close ones to ask between) -> FAQ.
 
 The message is read at most once (`StepContext.understood`, when first asked: an exact
-command or a form's own answer costs no reading); the router only decides. Global commands live in bot.global_commands. Events (subscribe, menu clicks,
-QR scans) go to bot.events. Returns what to say; the caller persists the conversation.
+command or a form's own answer costs no reading); the router only decides. Global
+commands live in bot.global_commands. Events (subscribe, menu clicks, QR scans) go to
+bot.events. Returns what to say; the caller persists the conversation.
 """
 
 from __future__ import annotations
@@ -121,7 +122,12 @@ class Router:
         entries, next_step = await menu_for(ctx)
         items = [(k, label) for k, label in entries if self.registry.by_key(k)]
         conv.choices = {"kind": "menu", "items": [k for k, _ in items]}
+        kept = ""
+        if conv.paused and conv.paused.get("dialog"):
+            kept = f"（「{self.title(conv.paused['dialog'])}」还没填完，回复「继续填写」接着填。）"
         lines = [line for line in (lead, next_step) if line]
+        if kept and kept not in lead:
+            lines.append(kept)
         lines.append("请回复数字选择：")
         lines += [f"{i} {label}" for i, (_, label) in enumerate(items, 1)]
         lines.append("有问题也可以直接问我，回复「转人工」找客服。")
@@ -223,20 +229,26 @@ class Router:
             key = None
         if understood.slots.demand_no and key in (None, "STATUS"):
             key = "STATUS"
-        if key is None:
-            return None
+        if key is None:  # no wish, but maybe values for questions still to come
+            return await self._absorb(ctx, conv, dialog, only_empty=True)
         if key in CHAT_KEYS:
             return await self.commands.chat(ctx, conv, key, text)
         intent = self.registry.by_key(key)
         if intent is None:
             return None
         if intent.dialog == conv.dialog:
-            absorb = getattr(dialog, "absorb", None)
-            step = await absorb(ctx, conv) if absorb is not None else None
-            return None if step is None else await self.chain(ctx, conv, step)
+            return await self._absorb(ctx, conv, dialog, only_empty=False)
         if intent.inline and self.resumable(conv):
             return await self._inline(ctx, conv, dialog, intent)
         return await self.run_key(ctx, conv, key, text)
+
+    async def _absorb(self, ctx: StepContext, conv: ConvState, dialog: Dialog, *,
+                      only_empty: bool) -> list[Reply] | None:
+        """Values said for this form instead of the answer asked for; said without
+        asking for the form ("流动资金" at 期限), they fill only what is still empty."""
+        absorb = getattr(dialog, "absorb", None)
+        step = await absorb(ctx, conv, only_empty=only_empty) if absorb is not None else None
+        return None if step is None else await self.chain(ctx, conv, step)
 
     async def _inline(self, ctx: StepContext, conv: ConvState, dialog: Dialog,
                       intent: Intent) -> list[Reply]:

@@ -245,15 +245,27 @@ class DemandForm(FormDialog):
             return Step.text(exc.message)
         return Step.text(intro, "\n".join(notes), question)
 
-    async def absorb(self, ctx: StepContext, conv: ConvState) -> Step | None:
+    async def absorb(self, ctx: StepContext, conv: ConvState, *,
+                     only_empty: bool = False) -> Step | None:
         """Values for this form said instead of an answer ("要贷50万一年" at 专区): take
-        them, then ask what the form still needs."""
+        them (`only_empty`: only for questions not answered yet), then ask what the form
+        still needs."""
         said = said_now(ctx)
+        if only_empty:
+            said = {k: v for k, v in said.items() if k not in conv.values
+                    and not (k == "institution" and "demand_type" in conv.values)}
         if not said:
             return None
         try:
             profile = await ctx.ports.platform.profile(ctx.openid)
             region = profile.active.region if profile.active else ""
+            if conv.state in said:  # the question asked: its own refusal says it better
+                trial = dict(conv.values)
+                await apply(ctx, trial, {conv.state: said[conv.state]}, region)
+                if conv.state not in trial:
+                    said.pop(conv.state)
+                    if not said:
+                        return None
             notes = await apply(ctx, conv.values, said, region)
         except PlatformError as exc:
             return Step.text(exc.message, "稍后回复「继续填写」接着填。")

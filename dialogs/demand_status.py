@@ -56,6 +56,8 @@ async def _answer(ctx: StepContext, conv: ConvState, inline: bool) -> Step:
         return Step(start=LIST, start_arg=slots.demand_no)
     rows = await _submitted(ctx, profile)
     if not rows:
+        if inline:
+            return Step.text("您还没有提交过融资需求，提交后就能在这里查进度。")
         return Step.text("您还没有提交过融资需求。回复「发布需求」马上发布；"
                          "草稿可以在「我的需求」里找到。")
     named = match_enterprise(text, [e.name for e in profile.enterprises])

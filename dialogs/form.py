@@ -135,6 +135,10 @@ class FormDialog(Dialog):
             remembered[spec.key] = soft.value
             return self._reject(conv, spec, soft.reason + "\n如确认无误，请再发一次同样的内容。")
         except Invalid as bad:
+            if text in self.spec.confirm_words:  # 提交 before the form is complete
+                keys = self.machine.applicable_keys(conv.values)
+                left = sum(k not in conv.values for k in keys)
+                return self._reject(conv, spec, f"还有{left}项没填，填完就能提交。")
             return self._reject(conv, spec, bad.reason)
         return await self._accept(ctx, conv, spec, value)
 

@@ -158,3 +158,23 @@ async def test_a_complaint_is_answered_and_recorded(local_env: DemandEnv) -> Non
     assert "非常抱歉" in reply and "转人工" in reply
     logged = [q for q, _, _ in await h.runtime.faq_log.top()]
     assert "等了一个月都没人理,我要投诉" in logged  # as read: NFKC, the comma half-width
+
+
+async def test_nothing_typed_ahead_is_lost(local_env: DemandEnv) -> None:
+    h = local_env.h
+    await local_env.seed()
+    await h.walk("发布需求", "1")
+    taken = await h.say("我要贷50万")  # a sentence for the amount itself
+    assert "申请额度 500,000.00元" in taken and "贷款期限多少个月" in taken
+    ahead = await h.say("流动资金")  # the loan kind, said before it was asked
+    assert "已按您说的填好：贷款种类 流动资金贷款" in ahead and "贷款期限多少个月" in ahead
+    early = await h.say("提交")
+    assert "还有3项没填，填完就能提交" in early
+    assert "请选择需求类型" in await h.say("12")  # the kind is not asked again
+    menu = await h.say("菜单")
+    assert "「发布融资需求」已为您保存" in menu
+    assert "请回复数字选择" in menu
+    again = await h.say("我的信息")
+    assert "我的信息" in again
+    back = await h.say("菜单")
+    assert "「发布融资需求」还没填完，回复「继续填写」接着填" in back
