@@ -121,7 +121,7 @@ class PhaseRunner:
             # pysqlite's own implicit transactions break SAVEPOINT; SQLAlchemy's recipe:
             # let it autocommit and emit BEGIN ourselves.
             event.listen(self._sync, "connect", _pysqlite_manual_begin)
-            event.listen(self._sync, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(self._sync, "begin", _sqlite_begin)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._pending: list[tuple[Callable[..., Any], tuple[Any, ...], bool,
                                   asyncio.Future[Any]]] = []
@@ -183,26 +183,34 @@ class PhaseRunner:
                ) -> list[tuple[bool, Any]]:
         assert self._sync is not None
         outcomes: list[tuple[bool, Any]] = []
-        with self._sync.begin() as conn:
-            # Savepoints straight on the sqlite3 connection: through SQLAlchemy's nested
-            # transactions they cost an eighth of the form path's CPU.
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            for fn, args, write, _future in batch:
-                if not write:
-                    try:
-                        outcomes.append((True, fn(conn, *args)))
-                    except Exception as exc:
-                        outcomes.append((False, exc))
-                    continue
-                raw.execute("SAVEPOINT phase")
+        with self._sync.connect() as conn:
+            conn.info["immediate"] = any(write for _, _, write, _ in batch)
+            with conn.begin():
+                self._run(conn, batch, outcomes)
+        return outcomes
+
+    @staticmethod
+    def _run(conn: Connection, batch: list[tuple[Callable[..., Any], tuple[Any, ...], bool,
+                                                 Any]],
+             outcomes: list[tuple[bool, Any]]) -> None:
+        # Savepoints straight on the sqlite3 connection: through SQLAlchemy's nested
+        # transactions they cost an eighth of the form path's CPU.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        for fn, args, write, _future in batch:
+            if not write:
                 try:
                     outcomes.append((True, fn(conn, *args)))
                 except Exception as exc:
-                    raw.execute("ROLLBACK TO phase")
                     outcomes.append((False, exc))
-                raw.execute("RELEASE phase")
-        return outcomes
+                continue
+            raw.execute("SAVEPOINT phase")
+            try:
+                outcomes.append((True, fn(conn, *args)))
+            except Exception as exc:
+                raw.execute("ROLLBACK TO phase")
+                outcomes.append((False, exc))
+            raw.execute("RELEASE phase")
 
     def close(self) -> None:
         if self._thread is not None:
@@ -235,6 +243,14 @@ async def _on_connection(conn: AsyncConnection, fn: Callable[..., T], args: tupl
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A batch that writes takes SQLite's write lock as it begins (waiting, with the busy
+    timeout, for another writer such as the CLI beside the server). Begun deferred, it
+    read first and then failed at once with "database is locked" when another
+    connection had committed in between: WAL mode cannot upgrade a stale snapshot."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("immediate", False) else "BEGIN")
 
 
 def _pysqlite_manual_begin(dbapi_conn: Any, _record: Any) -> None:

@@ -28,9 +28,9 @@ NONE = "NONE"
 # Calibrated on tests/understanding_eval.yaml's dev part (bench/understanding.py).
 INTENT_TUNING = Tuning(
     weights={WORD: 1.0, BIGRAM: 0.8, CHAR: 0.0, PINYIN: 0.4},
-    idf_by_group=True, coverage_mix=0.7, entry_weight=0.35, unknown_weight=0.25,
-    answer_min=0.35, answer_margin=0.08, suggest_min=0.3, suggest_ratio=0.75,
-    max_suggestions=2, min_content_chars=1, whole_variant=0.75, shortlist=3,
+    idf_by_group=True, coverage_mix=0.7, entry_weight=0.5, unknown_weight=0.25,
+    answer_min=0.45, answer_margin=0.05, suggest_min=0.3, suggest_ratio=0.75,
+    max_suggestions=2, min_content_chars=1, whole_variant=0.75,
 )
 
 
@@ -91,7 +91,7 @@ class IntentMatcher:
         self.specs = data.intents
         self.by_key = {s.key: s for s in self.specs}
         stopwords = frozenset(knowledge.stopwords) - data.keep_words
-        tokenizer, terms = prepare(knowledge, stopwords)
+        tokenizer, terms = prepare(knowledge, stopwords, chars=bool(tuning.weights[CHAR]))
         groups = [[read_slots(e)[1] for e in spec.examples] for spec in self.specs]
         self.ranker = Ranker(groups, tokenizer, terms, tuning)
 

@@ -27,6 +27,9 @@ WORD, BIGRAM, CHAR, PINYIN = "w", "b", "c", "p"
 # A question longer than this is rambling; its head carries the question and cutting
 # it bounds the time jieba spends on pasted essays.
 MAX_QUERY_CHARS = 300
+# jieba's HMM guesses words its dictionary lacks (滇云 as one word); in a long message
+# that guess is a third of the cut's cost and the many known words carry the meaning.
+HMM_CHARS = 30
 
 
 class SynonymMap:
@@ -82,15 +85,19 @@ def init_jieba(words: Iterable[tuple[str, int | None, str | None]]) -> None:
 class Tokenizer:
     """Turns a question into weighted features: search-mode words, bigrams, characters."""
 
-    def __init__(self, synonyms: SynonymMap, stopwords: frozenset[str]) -> None:
+    def __init__(self, synonyms: SynonymMap, stopwords: frozenset[str], *,
+                 chars: bool = True) -> None:
         self.synonyms = synonyms
+        # Single-character features; the intents weigh them nothing, so skip building them.
+        self.chars = chars
         self.stopwords = frozenset(normalise(w) for w in stopwords if normalise(w))
 
 
     def content_words(self, text: str) -> list[str]:
         """jieba words of the normalised, synonym-mapped text, stop words removed."""
         rewritten = self.synonyms.apply(normalise(text)[:MAX_QUERY_CHARS])
-        return [w for w in jieba.lcut(rewritten) if w not in self.stopwords]
+        hmm = len(rewritten) <= HMM_CHARS
+        return [w for w in jieba.lcut(rewritten, HMM=hmm) if w not in self.stopwords]
 
     def features(self, text: str) -> list[str]:
         """Feature keys "<namespace>:<token>", repeated as often as they occur."""
@@ -112,7 +119,8 @@ class Tokenizer:
                     if freq.get(part) and part not in self.stopwords:
                         keys.append(f"{WORD}:{part}")
         keys.extend(f"{BIGRAM}:{content[i:i + 2]}" for i in range(len(content) - 1))
-        keys.extend(f"{CHAR}:{ch}" for ch in content if ch not in self.stopwords)
+        if self.chars:
+            keys.extend(f"{CHAR}:{ch}" for ch in content if ch not in self.stopwords)
         return words, keys
 
 
@@ -130,8 +138,8 @@ def looks_like_question(text: str) -> bool:
     return bool(_QUESTION_CUES.search(unicodedata.normalize("NFKC", text)))
 
 
-def prepare(knowledge: Knowledge,
-            stopwords: frozenset[str] | None = None) -> tuple[Tokenizer, frozenset[str]]:
+def prepare(knowledge: Knowledge, stopwords: frozenset[str] | None = None, *,
+            chars: bool = True) -> tuple[Tokenizer, frozenset[str]]:
     """A tokenizer over the knowledge's synonyms (and its stop words, unless others are
     given), with jieba ready, and the domain terms: the canonical synonym terms and the
     user dictionary, whose single match is evidence enough."""
@@ -142,5 +150,6 @@ def prepare(knowledge: Knowledge,
     init_jieba([*knowledge.userdict, *extra])
     userdict = (normalise(word) for word, _, _ in knowledge.userdict)
     terms = frozenset(w for w in (*synonyms.canonical_terms, *userdict) if len(w) > 1)
-    tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords)
+    tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords,
+                          chars=chars)
     return tokenizer, terms
