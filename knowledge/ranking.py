@@ -102,9 +102,9 @@ class _Bm25:
         return total * self.self_factor
 
 
-# The best few groups also say how much of their best text the message covers (the
-# evidence test and the operators' view use them; the rest need no second look).
-TOP_COVERED = 5
+# The best group also says how much of its best text the message covers (the evidence
+# test reads it); the others need no second look.
+TOP_COVERED = 1
 
 
 class Ranked(NamedTuple):
@@ -185,20 +185,21 @@ class Ranker:
         query, heard = self._query(features)
         words = [heard.get(w, w) for w in words]
         perfect = self._index.perfect(query)
-        known = [(term, weight) for term, weight in query.items() if term in self._post_docs]
+        post_docs = self._post_docs
+        known = [term for term in query if term in post_docs]
         if perfect <= 0 or not known:
             return Ranking([], tuple(words))
         idf_of = self._index.idf
-        weights = np.fromiter((w for _, w in known), np.float64, len(known))
-        mass = weights * np.fromiter((idf_of[t] for t, _ in known), np.float64, len(known))
-        docs = [self._post_docs[t] for t, _ in known]
-        sizes = np.fromiter((len(d) for d in docs), np.intp, len(docs))
+        weights = np.array([query[term] for term in known])
+        mass = weights * np.array([idf_of[term] for term in known])
+        docs = [post_docs[term] for term in known]
+        sizes = [len(d) for d in docs]
         at = np.concatenate(docs)
-        values = np.concatenate([self._post_vals[t] for t, _ in known])
+        values = np.concatenate([self._post_vals[term] for term in known])
         scores = np.bincount(at, values * np.repeat(weights, sizes), self._n_docs)
         matched = np.bincount(at, np.repeat(mass, sizes), self._n_docs)
         # How much of the message each group's whole vocabulary explains.
-        holders = [self._groups_with[t] for t, _ in known]
+        holders = [self._groups_with[term] for term in known]
         spread = np.bincount(np.concatenate(holders),
                              np.repeat(mass, [len(h) for h in holders]), self._n_groups)
         # Three views of one match, each about 0..1: how much of the message a text
