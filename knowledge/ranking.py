@@ -95,11 +95,6 @@ class _Bm25:
             self.doc_mass.append(mass or 1.0)
         self.self_factor = 1 + delta
 
-    def perfect(self, query: dict[str, float]) -> float:
-        """The score the query would get against a perfect copy of itself."""
-        idf_of, unknown = self.idf, self.unknown_idf
-        total = sum(weight * idf_of.get(term, unknown) for term, weight in query.items())
-        return total * self.self_factor
 
 
 # The best group also says how much of its best text the message covers (the evidence
@@ -148,12 +143,8 @@ class Ranker:
         self._n_docs = len(docs)
         self._starts = np.searchsorted(np.asarray(self._doc_group), np.arange(len(groups)))
         self._doc_mass = np.asarray(self._index.doc_mass)
-        self._post_docs: dict[str, np.ndarray] = {}
-        self._post_vals: dict[str, np.ndarray] = {}
-        for term, entries in self._index.postings.items():
-            if tuning.weights[term[0]]:  # a namespace weighing nothing is never looked up
-                self._post_docs[term] = np.fromiter((d for d, _, _ in entries), np.intp)
-                self._post_vals[term] = np.fromiter((v for _, v, _ in entries), np.float64)
+        # term -> (its texts, its BM25+ value in each, the groups knowing it, its IDF)
+        self._posts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
         # Every feature a group knows over all its texts: evidence spread across
         # texts ("注册" in one, "认证" in another) still counts for the group.
         vocab: list[set[str]] = [set() for _ in groups]
@@ -164,8 +155,13 @@ class Ranker:
         for position, known in enumerate(self._vocab):
             for term in known:
                 groups_with[term].append(position)
-        self._groups_with = {t: np.asarray(g, np.intp) for t, g in groups_with.items()}
         self._n_groups = len(groups)
+        for term, entries in self._index.postings.items():
+            if tuning.weights[term[0]]:  # a namespace weighing nothing is never looked up
+                self._posts[term] = (
+                    np.fromiter((d for d, _, _ in entries), np.intp),
+                    np.fromiter((v for _, v, _ in entries), np.float64),
+                    np.asarray(groups_with[term], np.intp), self._index.idf[term])
         # The pinyin channel: a word or bigram the corpus never saw is read as the known
         # ones that sound the same, so a pinyin keyboard's homophone typo (代款, 方款,
         # 力率) still matches. Known features map to themselves and are never replaced.
@@ -184,22 +180,36 @@ class Ranker:
         t = self.tuning
         query, heard = self._query(features)
         words = [heard.get(w, w) for w in words]
-        perfect = self._index.perfect(query)
-        post_docs = self._post_docs
-        known = [term for term in query if term in post_docs]
-        if perfect <= 0 or not known:
+        # One pass over the message's features gathers what the arrays need.
+        posts, unknown = self._posts, self._index.unknown_idf
+        perfect = 0.0
+        weights: list[float] = []
+        idfs: list[float] = []
+        docs: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        holders: list[np.ndarray] = []
+        for term, weight in query.items():
+            post = posts.get(term)
+            if post is None:
+                perfect += weight * unknown
+                continue
+            perfect += weight * post[3]
+            weights.append(weight)
+            idfs.append(post[3])
+            docs.append(post[0])
+            values.append(post[1])
+            holders.append(post[2])
+        perfect *= self._index.self_factor
+        if perfect <= 0 or not docs:
             return Ranking([], tuple(words))
-        idf_of = self._index.idf
-        weights = np.array([query[term] for term in known])
-        mass = weights * np.array([idf_of[term] for term in known])
-        docs = [post_docs[term] for term in known]
+        weight_of = np.array(weights)
+        mass = weight_of * np.array(idfs)
         sizes = [len(d) for d in docs]
         at = np.concatenate(docs)
-        values = np.concatenate([self._post_vals[term] for term in known])
-        scores = np.bincount(at, values * np.repeat(weights, sizes), self._n_docs)
+        scores = np.bincount(at, np.concatenate(values) * np.repeat(weight_of, sizes),
+                             self._n_docs)
         matched = np.bincount(at, np.repeat(mass, sizes), self._n_docs)
         # How much of the message each group's whole vocabulary explains.
-        holders = [self._groups_with[term] for term in known]
         spread = np.bincount(np.concatenate(holders),
                              np.repeat(mass, [len(h) for h in holders]), self._n_groups)
         # Three views of one match, each about 0..1: how much of the message a text

@@ -118,7 +118,10 @@ class Tokenizer:
                     part = word[i : i + n]
                     if freq.get(part) and part not in self.stopwords:
                         keys.append(f"{WORD}:{part}")
-        keys.extend(f"{BIGRAM}:{content[i:i + 2]}" for i in range(len(content) - 1))
+        # Character pairs of Chinese text only: letters pair into noise ("xamt" -> xa,
+        # am, mt), and an ASCII word is a word feature already.
+        keys.extend(f"{BIGRAM}:{content[i:i + 2]}" for i in range(len(content) - 1)
+                    if content[i] > "\u2e7f" and content[i + 1] > "\u2e7f")
         if self.chars:
             keys.extend(f"{CHAR}:{ch}" for ch in content if ch not in self.stopwords)
         return words, keys

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -51,9 +52,15 @@ class Understanding:
         return bool(self.slots.present())
 
 
+# Readings kept per text: owners repeat the same short things ("放款了没有", "利息多少",
+# "你好"), and a reading is immutable, so a repeat costs a dictionary lookup.
+CACHED_READINGS, CACHED_CHARS = 4096, 40
+
+
 class Understander:
     def __init__(self, intents: IntentMatcher) -> None:
         self.intents = intents
+        self._cached = lru_cache(maxsize=CACHED_READINGS)(self.read)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> Understander:
@@ -67,15 +74,21 @@ class Understander:
         """Read a message; given the user's enterprise names, one named in it is read as
         "an enterprise of mine" (the router asks again with them when it matters)."""
         head = text[:MAX_CHARS]
+        named = enterprise_span(clean(head), enterprises) if enterprises else None
+        if named is None:
+            return self._cached(text) if len(text) <= CACHED_CHARS else self.read(text)
+        slots, masked = read_slots(head, enterprises=enterprises)
+        reading = self._decide(text, slots, masked, looks_like_question(head))
+        return replace(reading, enterprise=named[0])
+
+    def read(self, text: str) -> Understanding:
+        """A reading without the cache (understand() keeps repeats)."""
+        head = text[:MAX_CHARS]
         if not head or _NOTHING.fullmatch(head):
             slots, _ = read_slots(head) if head else (Slots(), "")
             return Understanding(text, slots=slots)
-        named = enterprise_span(clean(head), enterprises) if enterprises else None
-        slots, masked = read_slots(head, enterprises=enterprises if named else None)
-        reading = self._decide(text, slots, masked, looks_like_question(head))
-        if named is None:
-            return reading
-        return replace(reading, enterprise=named[0])
+        slots, masked = read_slots(head)
+        return self._decide(text, slots, masked, looks_like_question(head))
 
     def names_in(self, text: str, enterprises: list[str]) -> str | None:
         """The enterprise of `enterprises` the text names, if any (cheap, no ranking)."""
