@@ -2,9 +2,9 @@
 one reading, on tests/understanding_eval.yaml; and the FAQ's confident-answer share on
 every question set of tests/faq_eval.yaml, the fresh (written blind) one included.
 
-Run: .venv/bin/python bench/understanding.py [--misses] [--part dev|holdout|all]
-Prints figures only; nothing here asserts a time. Tune on `dev`; `holdout` is the
-measure of how the reading generalises and is never tuned on.
+Run: .venv/bin/python bench/understanding.py [--misses] [--part dev|dev2|holdout|all]
+Prints figures only; nothing here asserts a time. Tune on `dev` and `dev2`; `holdout` is
+the measure of how the reading generalises and is never tuned on.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def faq_figures() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--misses", action="store_true", help="list what was read wrong")
-    parser.add_argument("--part", choices=("dev", "holdout", "all"), default="all")
+    parser.add_argument("--part", choices=("dev", "dev2", "holdout", "all"), default="all")
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the set")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     from dialogs.registry import Registry
 
     registry = Registry.default()
-    parts = ("dev", "holdout") if args.part == "all" else (args.part,)
+    parts = ("dev", "dev2", "holdout") if args.part == "all" else (args.part,)
     for part in parts:
         report(f"{part}, the reading alone", evaluate(understander, data[part], names),
                args.misses)

@@ -225,8 +225,9 @@ class Router:
         if understood is None:
             return None
         key = understood.intent if understood.kind == "intent" else None
-        if key is not None and self.resumable(conv) and understood.confidence < IN_FORM_MIN:
-            key = None
+        if key is not None and self.resumable(conv) \
+                and (understood.confidence < IN_FORM_MIN or not understood.worded):
+            key = None  # a mistyped answer, not a wish
         if understood.slots.demand_no and key in (None, "STATUS"):
             key = "STATUS"
         if key is None:  # no wish, but maybe values for questions still to come

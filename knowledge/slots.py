@@ -31,6 +31,7 @@ UNLIMITED = "不限"
 
 # Placeholders the intent examples are read with too; ASCII, so they never collide
 # with a Chinese word or a synonym.
+# (knowledge.text.PLACEHOLDERS keeps them whole words.)
 AMOUNT, TERM, DEMAND_NO, INSTITUTION, KIND, SECURE, ENTERPRISE = (
     "xamt", "xterm", "xno", "xorg", "xkind", "xsecure", "xent")
 # How intent examples write "one of the user's enterprises" (曲靖恒达, 滇云商贸 …).
@@ -118,18 +119,27 @@ _CN_NUM = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆
 # "30" alone could be days, months or a count.
 _AMOUNT = re.compile(
     # 两万五: a digit after 万 means thousands in speech.
-    rf"[{_CN_NUM}]*[万亿][一二两三四五六七八九](?![{_CN_NUM}])|"
+    rf"[{_CN_NUM}]*[万亿][一二两三四五六七八九](?![{_CN_NUM}]|\s*(?:个月|月|年|期|天|周))|"
     rf"(?:[0-9]+(?:\.[0-9]+)?|[0-9]*[{_CN_NUM}]+)\s*"
-    r"(?:(?:千万|百万|十万|万|亿|w|k)\s*(?:元|块钱|块|圆)?|元|块钱|块|圆)"
-    r"|(?<![0-9.\-])[1-9][0-9]{3,9}(?:\.[0-9]{1,2})?(?![0-9.\-]|\s*[年月日号天个期次岁点%])",
+    r"(?:(?:千万|百万|十万|万|亿|w|k)\s*(?:元|块钱|块|圆)?|元|块钱|块|圆)整?"
+    r"|(?<![0-9.\-打拨])[1-9][0-9]{3,9}(?:\.[0-9]{1,2})?(?![0-9.\-]|\s*[年月日号天个期次岁点%])",
     re.IGNORECASE)
-_TERM = re.compile(
-    rf"(?:[0-9]+|[{_CN_NUM}]+)\s*(?:个月|月|年半|年|期)|半年")
+# Terms count in ones and tens: 五十万一年 is 50万 and 一年, not 五十万一 years.
+_TERM = re.compile(r"(?:[0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个月|月|年半|年|期)|半年")
 # A span that is a date or time that passed, not a loan term.
 _NOT_TERM_AFTER = re.compile(
     r"\s*(?:日|号|底|初|了|前|以来|多了|都|没|还没|才|[0-9一二三四五六七八九十]+\s*[日号])")
-# 信用 inside these is no 担保方式 (统一社会信用代码, 信用卡, 征信报告 …).
-_NOT_GUARANTEE = re.compile(r"信用(?:代码|卡|社|报告|记录|等级|评级|信息|评价)|征信")
+# 信用 inside these is no 担保方式 (统一社会信用代码, 信用卡, 征信报告 …), nor 担保 in a
+# zone's or an institution's name.
+_NOT_GUARANTEE = re.compile(
+    r"信用(?:代码|卡|社|报告|记录|等级|评级|信息|评价)|征信|信贷担保|担保贷|担保公司|融资担保")
+# Said of what one lacks ("也没得啥子抵押物"), a 担保方式 is no choice of one; "有没有抵押"
+# asks for it.
+_LACKING = re.compile(r"(?<!有)(?:没得|莫得|没有|无)[^,，。；\s]{0,3}$")
+# A span of time that passed ("营业执照才办了半年") is no loan term.
+_NOT_TERM_BEFORE = re.compile(r"(?:了|已经|才|刚)$")
+# 几百万 is no figure.
+_VAGUE_BEFORE = re.compile(r"(?:几|好几|数|上)$")
 _UNLIMITED = re.compile(r"期限不限|不限期限|期限随便|期限都行|期限无所谓|多久都行|多长时间都行")
 _DEMAND_NO = re.compile(r"rz[\s\-_:：]*([0-9][0-9\s\-_]{10,24}[0-9])", re.IGNORECASE)
 _BARE_NO = re.compile(r"(?<![0-9])(20[0-9]{2}[\s\-]?[0-9]{4}[\s\-]?[0-9]{4,6})(?![0-9])")
@@ -147,6 +157,8 @@ def _demand_no(text: str) -> tuple[str | None, tuple[int, int] | None]:
 def _amount(text: str) -> tuple[Decimal | None, tuple[int, int] | None]:
     for found in _AMOUNT.finditer(text):
         span = found.group(0)
+        if _VAGUE_BEFORE.search(text, 0, found.start()):
+            continue
         if not re.search(r"[0-9万亿千百十wk]", span, re.IGNORECASE):
             continue
         try:
@@ -161,7 +173,8 @@ def _term(text: str) -> tuple[int | str | None, tuple[int, int] | None]:
     if found:
         return UNLIMITED, found.span()
     for found in _TERM.finditer(text):
-        if _NOT_TERM_AFTER.match(text, found.end()):
+        if _NOT_TERM_AFTER.match(text, found.end()) \
+                or _NOT_TERM_BEFORE.search(text, 0, found.start()):
             continue
         try:
             months = parse_term_months(found.group(0))
@@ -213,7 +226,10 @@ def read_slots(text: str, lex: Lexicon | None = None,
     amount = take(*_amount(work), AMOUNT)
     institution = take(*lex.institutions.find(work), INSTITUTION)
     loan_kind = take(*lex.loan_kinds.find(work), KIND)
-    guarantee = take(*lex.guarantees.find(_NOT_GUARANTEE.sub(_blank, work)), SECURE)
+    said, where = lex.guarantees.find(_NOT_GUARANTEE.sub(_blank, work))
+    if where is not None and _LACKING.search(work, max(0, where[0] - 6), where[0]):
+        said = where = None
+    guarantee = take(said, where, SECURE)
     slots = Slots(amount=amount, term=term, demand_no=demand_no, institution=institution,
                   loan_kind=loan_kind, guarantee=guarantee)
     return slots, _mask(lowered, spans)

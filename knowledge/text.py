@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 # (knowledge.ranking: 代款, unknown, is read as the known 贷款).
 WORD, BIGRAM, CHAR, PINYIN = "w", "b", "c", "p"
 
+# The slot placeholders knowledge.slots puts in place of values (xamt for 五十万 …).
+PLACEHOLDERS = frozenset(("xamt", "xterm", "xno", "xorg", "xkind", "xsecure", "xent"))
+_PLACEHOLDERS = re.compile("(" + "|".join(sorted(PLACEHOLDERS, key=len, reverse=True)) + ")")
+
 # A question longer than this is rambling; its head carries the question and cutting
 # it bounds the time jieba spends on pasted essays.
 MAX_QUERY_CHARS = 300
@@ -92,12 +96,19 @@ class Tokenizer:
         self.chars = chars
         self.stopwords = frozenset(normalise(w) for w in stopwords if normalise(w))
 
-
     def content_words(self, text: str) -> list[str]:
         """jieba words of the normalised, synonym-mapped text, stop words removed."""
         rewritten = self.synonyms.apply(normalise(text)[:MAX_QUERY_CHARS])
         hmm = len(rewritten) <= HMM_CHARS
-        return [w for w in jieba.lcut(rewritten, HMM=hmm) if w not in self.stopwords]
+        words: list[str] = []
+        # Slot placeholders (knowledge.slots) are words of their own: normalised text has
+        # no spaces, and jieba cut "xamtxterm" (五十万一年) into one unknown word.
+        for part in _PLACEHOLDERS.split(rewritten):
+            if part in PLACEHOLDERS:
+                words.append(part)
+            elif part:
+                words += jieba.lcut(part, HMM=hmm)
+        return [w for w in words if w not in self.stopwords]
 
     def features(self, text: str) -> list[str]:
         """Feature keys "<namespace>:<token>", repeated as often as they occur."""

@@ -24,7 +24,7 @@ from knowledge.intents import NONE, IntentMatcher, IntentSpec
 from knowledge.loader import load_knowledge
 from knowledge.normal import clean
 from knowledge.slots import Slots, enterprise_span, read_slots
-from knowledge.text import looks_like_question
+from knowledge.text import PLACEHOLDERS, looks_like_question
 
 Kind = Literal["intent", "ambiguous", "none"]
 # Longer messages are rambling; their head carries the request, and cutting them keeps
@@ -46,6 +46,9 @@ class Understanding:
     question: bool = False  # reads like a question or a problem report
     # Which of the user's enterprises the message names (read with their names only).
     enterprise: str | None = None
+    # Words beside the values: "159一1511931" at a phone question holds a number that
+    # reads as an amount, but no word saying what is wanted.
+    worded: bool = False
 
     @property
     def has_slots(self) -> bool:
@@ -98,15 +101,19 @@ class Understander:
     def _decide(self, text: str, slots: Slots, masked: str, question: bool) -> Understanding:
         matcher = self.intents
         ranking = matcher.rank(masked)
+        worded = any(len(w) > 1 and not w.isdigit() and w not in PLACEHOLDERS
+                     for w in ranking.words)
         kind, close = matcher.ranker.decide(ranking)
         keys = [matcher.key(r) for r in close]
         if not keys or keys[0] == NONE:
-            return Understanding(text, slots=slots, question=question)
+            return Understanding(text, slots=slots, question=question, worded=worded)
         top = close[0].confidence
         if kind == "answer":
-            return Understanding(text, "intent", keys[0], top, slots=slots, question=question)
+            return Understanding(text, "intent", keys[0], top, slots=slots, question=question,
+                                 worded=worded)
         labelled = [k for k in keys if k != NONE and matcher.by_key[k].label]
         if len(labelled) >= 2 and labelled[0] == keys[0]:
             return Understanding(text, "ambiguous", None, top, tuple(labelled[:2]), slots,
-                                 question)
-        return Understanding(text, "none", None, top, slots=slots, question=question)
+                                 question, worded=worded)
+        return Understanding(text, "none", None, top, slots=slots, question=question,
+                             worded=worded)

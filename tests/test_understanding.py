@@ -1,7 +1,7 @@
 """The reading of a message: intents and slots, on the labelled set and case by case.
 
-tests/understanding_eval.yaml was written blind, before tuning: `dev` was tuned on,
-`holdout` never. The floors sit a little under what bench/understanding.py measured,
+tests/understanding_eval.yaml was written blind, before tuning: `dev` and `dev2` were
+tuned on, `holdout` never. The floors sit a little under what bench/understanding.py measured,
 so they catch a regression without pinning the exact figure.
 """
 
@@ -24,7 +24,7 @@ NAMES = [str(n) for n in EVAL["enterprises"]]
 
 
 def test_labelled_set_is_big_enough_and_valid() -> None:
-    lines = EVAL["dev"] + EVAL["holdout"]
+    lines = EVAL["dev"] + EVAL["dev2"] + EVAL["holdout"]
     assert len(lines) >= 250
     keys = {s.key for s in read_intents()[0].intents}
     assert {str(line["intent"]) for line in lines if line.get("intent")} <= keys
@@ -39,9 +39,10 @@ def test_held_out_lines_are_not_intent_examples() -> None:
     assert copied == []
 
 
-def test_floors_on_the_tuning_set(understander: Any) -> None:
-    fig = evaluate(understander, EVAL["dev"], NAMES)
-    assert fig.top1 / fig.total >= 0.95
+@pytest.mark.parametrize("part", ["dev", "dev2"])
+def test_floors_on_the_tuning_sets(understander: Any, part: str) -> None:
+    fig = evaluate(understander, EVAL[part], NAMES)
+    assert fig.top1 / fig.total >= 0.92
     assert fig.null_false <= 3
     assert fig.lines_all_slots / fig.total >= 0.97
 
