@@ -9,23 +9,41 @@ A form is put aside (kept 7 days) when 菜单 takes the user elsewhere; a list o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot import commands
 from dialogs import human
-from dialogs.base import ConvState, StepContext
+from dialogs.base import ConvState, Step, StepContext
 from dialogs.help import COMMANDS_HELP
+from dialogs.registry import Intent, Registry
 from dialogs.replies import Reply, Text
 
-if TYPE_CHECKING:
-    from bot.router import Router
+
+class Routing(Protocol):
+    """What the commands use of bot.router.Router (which holds them)."""
+
+    registry: Registry
+
+    async def menu(self, ctx: StepContext, conv: ConvState, lead: str = "") -> list[Reply]: ...
+
+    def pause(self, ctx: StepContext, conv: ConvState) -> str: ...
+
+    def resumable(self, conv: ConvState) -> bool: ...
+
+    def title(self, name: str | None) -> str: ...
+
+    async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]: ...
+
+    async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
+                         arg: str = "") -> list[Reply]: ...
+
 
 NOTHING_ACTIVE = "当前没有正在填写的内容。"
 MENU_HINT = "回复「菜单」看看能办什么。"
 
 
 class GlobalCommands:
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Routing) -> None:
         self.router = router
 
     async def run(self, ctx: StepContext, conv: ConvState, cmd: commands.Command,

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from knowledge.loader import DEFAULT_DIR, FaqError, Knowledge
-from knowledge.ranking import Ranked, Ranker, Ranking, Tuning
+from knowledge.ranking import Ranked, Ranker, Ranking, Tuning, prepare
 from knowledge.slots import read_slots
-from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise, prepare
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise
 
 INTENTS_FILE = "intents.yaml"
 NONE = "NONE"

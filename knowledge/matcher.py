@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from knowledge.loader import FaqEntry, FaqError, Knowledge, check_knowledge, load_knowledge
-from knowledge.ranking import Ranked, Ranker, Tuning
+from knowledge.ranking import Ranked, Ranker, Tuning, prepare
 from knowledge.text import looks_like_question as _looks_like_question
-from knowledge.text import prepare
 
 __all__ = [
     "Candidate",

@@ -23,8 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from knowledge.loader import Knowledge
 from knowledge.pinyin import word_pinyin
-from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, Tokenizer
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, SynonymMap, Tokenizer, init_jieba, normalise
 
 
 @dataclass(frozen=True)
@@ -292,3 +293,20 @@ class Ranker:
         ):
             return "answer", close
         return "suggest", close
+
+
+def prepare(knowledge: Knowledge, stopwords: frozenset[str] | None = None, *,
+            chars: bool = True) -> tuple[Tokenizer, frozenset[str]]:
+    """A tokenizer over the knowledge's synonyms (and its stop words, unless others are
+    given), with jieba ready, and the domain terms: the canonical synonym terms and the
+    user dictionary, whose single match is evidence enough."""
+    synonyms = SynonymMap(knowledge.synonyms)
+    # Canonical synonym terms are the vocabulary both sides are rewritten to: jieba
+    # must keep them whole.
+    extra = [(t, None, None) for t in sorted(synonyms.canonical_terms) if len(t) > 1]
+    init_jieba([*knowledge.userdict, *extra])
+    userdict = (normalise(word) for word, _, _ in knowledge.userdict)
+    terms = frozenset(w for w in (*synonyms.canonical_terms, *userdict) if len(w) > 1)
+    tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords,
+                          chars=chars)
+    return tokenizer, terms

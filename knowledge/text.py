@@ -9,14 +9,10 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import jieba
 
 from knowledge.normal import normalise
-
-if TYPE_CHECKING:
-    from knowledge.loader import Knowledge
 
 # Namespaces of index features. Words and bigrams are kept apart so a two-character
 # word is not counted twice; single characters only rescue typos, so they weigh little.
@@ -151,19 +147,3 @@ def looks_like_question(text: str) -> bool:
     """Whether a message reads like a question or a problem report."""
     return bool(_QUESTION_CUES.search(unicodedata.normalize("NFKC", text)))
 
-
-def prepare(knowledge: Knowledge, stopwords: frozenset[str] | None = None, *,
-            chars: bool = True) -> tuple[Tokenizer, frozenset[str]]:
-    """A tokenizer over the knowledge's synonyms (and its stop words, unless others are
-    given), with jieba ready, and the domain terms: the canonical synonym terms and the
-    user dictionary, whose single match is evidence enough."""
-    synonyms = SynonymMap(knowledge.synonyms)
-    # Canonical synonym terms are the vocabulary both sides are rewritten to: jieba
-    # must keep them whole.
-    extra = [(t, None, None) for t in sorted(synonyms.canonical_terms) if len(t) > 1]
-    init_jieba([*knowledge.userdict, *extra])
-    userdict = (normalise(word) for word, _, _ in knowledge.userdict)
-    terms = frozenset(w for w in (*synonyms.canonical_terms, *userdict) if len(w) > 1)
-    tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords,
-                          chars=chars)
-    return tokenizer, terms
