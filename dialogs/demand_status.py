@@ -118,8 +118,14 @@ async def _one_inline(ctx: StepContext, no: str) -> Step:
 def _summary(ctx: StepContext, conv: ConvState, profile: Profile,
              rows: list[tuple[Enterprise, Demand]], inline: bool) -> Step:
     live = sum(d.status not in FINISHED for _, d in rows)
-    lines = [f"您共有{len(rows)}笔已提交的融资需求，{live}笔在办理中："
-             if live else f"您共有{len(rows)}笔已提交的融资需求，都已办结："]
+    lines = []
+    latest = max(rows, key=lambda r: r[1].updated_at)[1]
+    if latest.submitted_at is not None and latest.updated_at > latest.submitted_at:
+        # What moved last is what "放款了没有" is most likely about (a push said so).
+        lines.append(f"最新进展：{latest.no}（{latest.enterprise_name}）"
+                     f"{status_lead(latest, took(ctx, latest))}")
+    lines.append(f"您共有{len(rows)}笔已提交的融资需求，{live}笔在办理中："
+                 if live else f"您共有{len(rows)}笔已提交的融资需求，都已办结：")
     many = len(profile.enterprises) > 1
     active = profile.active
     group = None

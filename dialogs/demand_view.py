@@ -75,10 +75,17 @@ def status_lead(d: Demand, now_elapsed: str) -> str:
 
 
 def summary_line(i: int, d: Demand, took: str) -> str:
-    """1 RZ20261130000001 50万元 待授信·授信审批 2天3小时"""
-    node = f"·{d.current_node}" if d.current_node and d.status not in FINISHED else ""
+    """1 RZ20261130000001 50万元 待授信·授信审批 2天3小时; a granted or disbursed amount
+    is said where it differs from the one asked for."""
+    if d.status == "待放款" and d.granted_amount is not None:
+        state = f"已授信{amount_short(d.granted_amount)}，待放款"
+    elif d.status == "已放款" and d.disbursed_amount is not None:
+        state = f"已放款{amount_short(d.disbursed_amount)}"
+    else:
+        node = d.current_node if d.current_node and d.status not in FINISHED else ""
+        state = f"{d.status}·{node}" if node and node not in d.status else d.status
     when = f" {took}" if took else ""
-    return f"{i} {d.no} {amount_short(d.amount)} {d.status}{node}{when}"
+    return f"{i} {d.no} {amount_short(d.amount)} {state}{when}"
 
 
 def options_for(status: str) -> str:

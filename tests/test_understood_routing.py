@@ -91,10 +91,12 @@ async def test_status_across_enterprises_from_push_to_detail(local_env: DemandEn
     assert f"企业：{YUNNAN_TRADE['name']}" in push[-1].payload["text"]["content"]
 
     answer = await h.say("银行放款了没有")
+    assert answer.startswith(f"最新进展：{first}（{YUNNAN_TRADE['name']}）已获授信40万元")
     assert "您共有2笔已提交的融资需求，2笔在办理中" in answer
     active, other = f"【{QUJING['name']}（当前）】", f"【{YUNNAN_TRADE['name']}】"
     assert answer.index(active) < answer.index(other)
-    assert f"{first} 50万元 待放款" in answer and f"{second} 50万元 待关注" in answer
+    assert f"{first} 50万元 已授信40万元，待放款" in answer
+    assert f"{second} 50万元 待关注·金融机构关注" in answer
     detail = await h.say("2")  # the numbers open the details
     assert f"单据号：{first}" in detail and "授信额度：40万元" in detail
 
