@@ -306,7 +306,9 @@ class Policies(BrowsingDialog):
             return Step.text(exc.message)
 
     async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
-        return "回复序号看其他专区的政策。"
+        if conv.state == "policies":
+            return "回复序号看其他专区的政策，「返回」回到专区列表。"
+        return "回复序号查看该专区的政策和申办方式。"
 
     def _turn(self, conv: ConvState, delta: int) -> Step:
         pages: list[str] = conv.scratch.get("pages", [])
