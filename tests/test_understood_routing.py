@@ -180,3 +180,14 @@ async def test_nothing_typed_ahead_is_lost(local_env: DemandEnv) -> None:
     assert "我的信息" in again
     back = await h.say("菜单")
     assert "「发布融资需求」还没填完，回复「继续填写」接着填" in back
+
+
+async def test_an_enterprise_named_is_switched_to_at_once(local_env: DemandEnv) -> None:
+    h = local_env.h
+    seeded = await local_env.seed()
+    await add_enterprise(h.runtime, seeded.account_id, QUJING)
+    switched = await h.say("帮我切到曲靖恒达")
+    assert f"已切换到「{QUJING['name']}」" in switched
+    assert f"当前已经是「{QUJING['name']}」" in await h.say("换成恒达机械")
+    listed = await h.say("切换企业")
+    assert "请回复序号选择要切换到的企业" in listed
