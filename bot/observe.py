@@ -30,6 +30,10 @@ DUPLICATES = Counter("rxf_duplicates_total", "Retried deliveries answered from t
 FAQ = Counter("rxf_faq_total", "FAQ questions by result", ["result"])
 WECHAT_ERRORS = Counter("rxf_wechat_api_errors_total", "WeChat API errors", ["errcode"])
 REFUSED = Counter("rxf_refused_total", "Requests refused before any work", ["reason"])
+READINGS = Counter("rxf_readings_total", "Messages read for intent and slots, by outcome",
+                   ["kind"])
+READING_SECONDS = Histogram("rxf_reading_seconds", "Time to read one message",
+                            buckets=(0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005))
 
 
 def openid_hash(openid: str) -> str:
@@ -49,6 +53,13 @@ def message(kind: str, openid: str, outcome: str, seconds: float, dialog: str | 
 
 def refused(reason: str) -> None:
     REFUSED.labels(reason.split(":")[0][:40]).inc()
+
+
+def reading(kind: str, seconds: float) -> None:
+    """A message read (intent, ambiguous or none): how many messages need a reading at
+    all, and what one costs."""
+    READINGS.labels(kind).inc()
+    READING_SECONDS.observe(seconds)
 
 
 def faq(result: str) -> None:

@@ -14,12 +14,13 @@ bot.events. Returns what to say; the caller persists the conversation.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.platform_port import PlatformError
-from bot import commands
+from bot import commands, observe
 from bot.faq_reply import FaqResponder
 from bot.global_commands import GlobalCommands
 from dialogs import human
@@ -50,7 +51,12 @@ class Router:
     def understand(self, text: str) -> Understanding | None:
         """Read a message once (read through the ports, so a reload takes effect)."""
         understander = self.faq.ports.understander
-        return understander.understand(text) if understander is not None else None
+        if understander is None:
+            return None
+        started = time.perf_counter()
+        reading: Understanding = understander.understand(text)
+        observe.reading(reading.kind, time.perf_counter() - started)
+        return reading
 
     # --- entry points ----------------------------------------------------------------
     async def on_text(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import aiohttp
+
 from bot.sim import voice_xml
 from tests.demand_support import (  # noqa: F401  (env_fixture, local_env_fixture)
     OTHER_PERSON,
@@ -191,3 +193,13 @@ async def test_an_enterprise_named_is_switched_to_at_once(local_env: DemandEnv) 
     assert f"当前已经是「{QUJING['name']}」" in await h.say("换成恒达机械")
     listed = await h.say("切换企业")
     assert "请回复序号选择要切换到的企业" in listed
+
+
+async def test_operators_see_how_many_messages_were_read(local_env: DemandEnv) -> None:
+    h = local_env.h
+    await h.say("你们的贷款利息是多少")
+    await h.say("菜单")  # a command: never read
+    async with aiohttp.ClientSession() as session, session.get(f"{h.base}/metrics") as r:
+        body = await r.text()
+    assert 'rxf_readings_total{kind="intent"}' in body
+    assert "rxf_reading_seconds_bucket" in body
