@@ -19,7 +19,7 @@ import yaml
 
 from knowledge.loader import DEFAULT_DIR, FaqError, Knowledge
 from knowledge.ranking import Ranked, Ranker, Ranking, Tuning, prepare
-from knowledge.slots import read_slots
+from knowledge.slots import LEXICON_NAME, Lexicon, LexiconError, lexicon, read_slots
 from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise
 
 INTENTS_FILE = "intents.yaml"
@@ -87,20 +87,26 @@ class IntentMatcher:
     """Ranks the intents for a message whose slots are already masked."""
 
     def __init__(self, data: IntentData, knowledge: Knowledge,
-                 tuning: Tuning = INTENT_TUNING) -> None:
+                 tuning: Tuning = INTENT_TUNING, lex: Lexicon | None = None) -> None:
         self.specs = data.intents
+        self.lex = lex or lexicon()
         self.by_key = {s.key: s for s in self.specs}
         stopwords = frozenset(knowledge.stopwords) - data.keep_words
         tokenizer, terms = prepare(knowledge, stopwords, chars=bool(tuning.weights[CHAR]))
-        groups = [[read_slots(e)[1] for e in spec.examples] for spec in self.specs]
+        groups = [[read_slots(e, self.lex)[1] for e in spec.examples] for spec in self.specs]
         self.ranker = Ranker(groups, tokenizer, terms, tuning)
 
     @classmethod
     def load(cls, knowledge: Knowledge, directory: Path | None = None) -> IntentMatcher:
         data, problems = read_intents(directory)
+        folder = Path(directory) if directory is not None else DEFAULT_DIR
+        try:
+            lex = lexicon(folder / LEXICON_NAME)
+        except LexiconError as exc:
+            problems.append(str(exc))
         if problems:
             raise FaqError("invalid intents: " + "; ".join(problems))
-        return cls(data, knowledge)
+        return cls(data, knowledge, lex=lex)
 
     def rank(self, masked: str) -> Ranking:
         return self.ranker.rank(masked)

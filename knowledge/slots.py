@@ -26,7 +26,8 @@ import yaml
 from knowledge.normal import clean
 from knowledge.numbers import Unreadable, parse_amount, parse_term_months
 
-LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
+LEXICON_NAME = "lexicon.yaml"
+LEXICON_FILE = Path(__file__).resolve().parent / LEXICON_NAME
 UNLIMITED = "不限"
 
 # Placeholders the intent examples are read with too; ASCII, so they never collide
@@ -102,9 +103,24 @@ class Lexicon:
 
 @cache
 def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Lexicon(Words.of(data["institutions"]), Words.of(data["loan_kinds"]),
-                   Words.of(data["guarantees"]), frozenset(data["generic_name_parts"]))
+    """The lexicon file read (once per path); LexiconError names what is wrong with it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        groups = {key: data[key] for key in ("institutions", "loan_kinds", "guarantees")}
+        for key, group in groups.items():
+            if not isinstance(group, dict) or not all(
+                    isinstance(v, list) and all(isinstance(a, str) and a for a in v)
+                    for v in group.values()):
+                raise LexiconError(f"{path.name}: {key} must map a value to a list of words")
+        generic = frozenset(map(str, data["generic_name_parts"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise LexiconError(f"{path.name}: {' '.join(str(exc).split())}") from None
+    return Lexicon(Words.of(groups["institutions"]), Words.of(groups["loan_kinds"]),
+                   Words.of(groups["guarantees"]), generic)
+
+
+class LexiconError(ValueError):
+    """lexicon.yaml cannot be read."""
 
 
 def nicknames() -> dict[str, str]:

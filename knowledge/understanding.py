@@ -77,10 +77,11 @@ class Understander:
         """Read a message; given the user's enterprise names, one named in it is read as
         "an enterprise of mine" (the router asks again with them when it matters)."""
         head = text[:MAX_CHARS]
-        named = enterprise_span(clean(head), enterprises) if enterprises else None
+        named = enterprise_span(clean(head), enterprises, self.intents.lex) \
+            if enterprises else None
         if named is None:
             return self._cached(text) if len(text) <= CACHED_CHARS else self.read(text)
-        slots, masked = read_slots(head, enterprises=enterprises)
+        slots, masked = read_slots(head, self.intents.lex, enterprises=enterprises)
         reading = self._decide(text, slots, masked, looks_like_question(head))
         return replace(reading, enterprise=named[0])
 
@@ -88,14 +89,14 @@ class Understander:
         """A reading without the cache (understand() keeps repeats)."""
         head = text[:MAX_CHARS]
         if not head or _NOTHING.fullmatch(head):
-            slots, _ = read_slots(head) if head else (Slots(), "")
+            slots, _ = read_slots(head, self.intents.lex) if head else (Slots(), "")
             return Understanding(text, slots=slots)
-        slots, masked = read_slots(head)
+        slots, masked = read_slots(head, self.intents.lex)
         return self._decide(text, slots, masked, looks_like_question(head))
 
     def names_in(self, text: str, enterprises: list[str]) -> str | None:
         """The enterprise of `enterprises` the text names, if any (cheap, no ranking)."""
-        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises)
+        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises, self.intents.lex)
         return found[0] if found else None
 
     def _decide(self, text: str, slots: Slots, masked: str, question: bool) -> Understanding:

@@ -15,7 +15,8 @@ from knowledge.cli import run_check
 from knowledge.loader import DEFAULT_DIR
 from knowledge.matcher import FaqError, FaqMatcher, check_knowledge
 
-FILES = ("faq.yaml", "synonyms.yaml", "stopwords.txt", "userdict.txt")
+FILES = ("faq.yaml", "synonyms.yaml", "stopwords.txt", "userdict.txt", "intents.yaml",
+         "lexicon.yaml")
 
 
 @pytest.fixture
@@ -161,3 +162,12 @@ def test_run_check_exit_codes(copy: Path) -> None:
     out = io.StringIO()
     assert run_check(copy, out) == 1
     assert "no_such_entry" in out.getvalue()
+
+
+def test_run_check_covers_the_intents_and_the_lexicon(copy: Path) -> None:
+    (copy / "intents.yaml").write_text("intents:\n  STATUS: {examples: []}\n", "utf-8")
+    (copy / "lexicon.yaml").write_text("institutions: [工行]\n", "utf-8")
+    out = io.StringIO()
+    assert run_check(copy, out) == 1
+    text = out.getvalue()
+    assert "STATUS: needs a non-empty examples list" in text and "lexicon.yaml" in text
