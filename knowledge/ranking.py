@@ -173,6 +173,11 @@ class Ranker:
                 said = word_pinyin(surface)
                 if len(said) == len(surface) >= 2:
                     self._sounds[(space, said)].append(term)
+        # The commonest sound-alike first (then by spelling): which known word stands in
+        # for a typo must not hang on the order of a set, which varies per process.
+        idf = self._index.idf
+        for alike in self._sounds.values():
+            alike.sort(key=lambda term: (idf[term], term))
 
     def rank(self, text: str) -> Ranking:
         words, features = self.tokenizer.analyse(text)
@@ -246,7 +251,7 @@ class Ranker:
         sound_weight = weights[PINYIN]
         query: dict[str, float] = {}
         heard: dict[str, str] = {}
-        for feature in set(features):
+        for feature in sorted(set(features)):
             weight = weights[feature[0]]
             if not weight:  # a namespace weighing nothing costs its postings' walk only
                 continue

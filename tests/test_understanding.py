@@ -7,6 +7,9 @@ so they catch a regression without pinning the exact figure.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,6 +87,25 @@ def test_floors_on_the_held_out_set(understander: Any) -> None:
 def test_intents(understander: Any, text: str, intent: str) -> None:
     reading = understander.understand(text)
     assert (reading.kind, reading.intent) == ("intent", intent), reading
+
+
+def test_a_reading_is_the_same_in_every_process() -> None:
+    """Which known word stands in for a homophone typo once hung on set order, which
+    Python varies per process: 转人公 was 转人工 in one worker and none in another."""
+    script = ("from knowledge.understanding import Understander\n"
+              "u = Understander.load()\n"
+              "for t in ('转人公', '想弄点带款', '钱方了没有', '额渡最高多少'):\n"
+              "    r = u.read(t)\n"
+              "    print(t, r.kind, r.intent, round(r.confidence, 9))\n")
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=Path(__file__).parent.parent,
+                              check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1, outputs
+    assert "转人公 intent HUMAN" in outputs.pop()
 
 
 @pytest.mark.parametrize("text", [
