@@ -3,7 +3,7 @@
 human agent holding the conversation (transfer) -> pending numbered choice -> global
 command (取消, 菜单, 转人工 …) -> active dialog (its own answer first; a message it
 cannot take may still be an intent, a status question or an FAQ) -> menu word ->
-understood intent with its slots (or two close ones to ask between) -> FAQ.
+understood intent with its slots (or asked about: two close ones, or one likely) -> FAQ.
 
 The message is read at most once (`StepContext.understood`, when first asked: an exact
 command or a form's own answer costs no reading); the router only decides. Global
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.platform_port import PlatformError
-from bot import commands, observe
+from bot import clarify, commands, observe
 from bot.faq_reply import FaqResponder
 from bot.global_commands import GlobalCommands
 from dialogs import human
@@ -28,7 +28,6 @@ from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.help import menu_for
 from dialogs.registry import INLINE, Intent, Registry
 from dialogs.replies import Reply, Text
-from knowledge.slots import Slots
 from knowledge.understanding import Understanding
 
 log = logging.getLogger(__name__)
@@ -152,7 +151,8 @@ class Router:
             answer = self.faq.confident(text)
             if answer is not None:  # the FAQ is sure where the intents were torn
                 return await self.faq.answer(ctx, conv, text)
-            return self._clarify(conv, understood)
+            understander: Any = self.faq.ports.understander
+            return clarify.ask(conv, understood, lambda k: understander.spec(k).label)
         return await self.faq.answer(ctx, conv, text)
 
     async def run_key(self, ctx: StepContext, conv: ConvState, key: str,
@@ -191,15 +191,6 @@ class Router:
                                         slots=understood.slots)
         ctx.understood = reread
         return reread
-
-    def _clarify(self, conv: ConvState, understood: Understanding) -> list[Reply]:
-        understander: Any = self.faq.ports.understander
-        labels = [understander.spec(k).label for k in understood.choices]
-        conv.choices = {"kind": "clarify", "items": list(understood.choices),
-                        "slots": understood.slots.present(), "text": understood.text}
-        lines = ["您是想："] + [f"{i} {label}" for i, label in enumerate(labels, 1)]
-        lines.append("回复数字选择，或换个说法告诉我。")
-        return [Text("\n".join(lines))]
 
     # --- dialogs -----------------------------------------------------------------------
     async def _in_dialog(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
@@ -282,6 +273,12 @@ class Router:
     async def _answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict,
                              text: str) -> list[Reply] | None:
         kind = pending.get("kind")
+        if kind == "clarify":
+            understood = clarify.chosen(pending, text)
+            if understood is None:
+                return None
+            ctx.understood = understood
+            return await self.run_key(ctx, conv, understood.intent or "", understood.text)
         if not text.isdigit():
             return None
         index = int(text) - 1
@@ -289,15 +286,6 @@ class Router:
             items = pending.get("items", [])
             intent = self.registry.by_key(items[index]) if 0 <= index < len(items) else None
             return None if intent is None else await self.run_intent(ctx, conv, intent)
-        if kind == "clarify":
-            items = pending.get("items", [])
-            if not 0 <= index < len(items):
-                return None
-            # The values said with the question hold for the intent now chosen.
-            ctx.understood = Understanding(
-                pending.get("text", ""), "intent", items[index], 1.0,
-                slots=Slots.from_present(pending.get("slots") or {}))
-            return await self.run_key(ctx, conv, items[index], ctx.understood.text)
         if kind == "resume":
             if index == 0:
                 return await self.commands.resume(ctx, conv)

@@ -5,7 +5,8 @@ finds the slots (knowledge.slots), ranks the intents on the masked text
 (knowledge.intents) and decides:
 
 - intent: one intent is clearly meant;
-- ambiguous: two intents are close; the bot asks which one, numbered;
+- ambiguous: two intents are close, or one stands out without being certain; the bot
+  asks which one (numbered), or whether that one is meant;
 - none: nothing here (the FAQ, a form's own answer, or the polite fallback takes it).
 
 Whether a slot-only message ("五十万", "RZ2026…") means anything is the router's call:
@@ -33,6 +34,10 @@ MAX_CHARS = 120
 # Nothing to read in digits, punctuation and spaces alone (the answer to a numbered
 # question): skip the ranking, which costs most of a reading.
 _NOTHING = re.compile(r"[\s\d\W_]*", re.UNICODE)
+# One intent short of certain but well ahead of everything else, NONE included ("贵不贵",
+# "想搞个贸易融资"): asking "您是想…吗？" serves the owner better than the fallback. On the
+# tuning sets 9 of the 10 such offers were the intent meant.
+CONFIRM_MIN, CONFIRM_RATIO = 0.4, 1.4
 
 
 @dataclass(frozen=True)
@@ -116,5 +121,11 @@ class Understander:
         if len(labelled) >= 2 and labelled[0] == keys[0]:
             return Understanding(text, "ambiguous", None, top, tuple(labelled[:2]), slots,
                                  question, worded=worded)
+        ranked = ranking.ranked
+        second = ranked[1].confidence if len(ranked) > 1 else 0.0
+        if labelled and labelled[0] == keys[0] and top >= CONFIRM_MIN \
+                and top >= CONFIRM_RATIO * second:
+            return Understanding(text, "ambiguous", None, top, (keys[0],), slots, question,
+                                 worded=worded)
         return Understanding(text, "none", None, top, slots=slots, question=question,
                              worded=worded)

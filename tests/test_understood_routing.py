@@ -156,6 +156,19 @@ async def test_two_close_intents_get_one_numbered_question(local_env: DemandEnv)
     assert "想找什么样的贷款产品" in await h.say(number)
 
 
+async def test_one_likely_intent_is_offered_and_a_yes_keeps_what_was_said(
+        local_env: DemandEnv) -> None:
+    h = local_env.h
+    await local_env.seed()
+    assert (await h.say("贵不贵")).startswith("您是想「了解贷款利率」吗？")
+    other = await h.say("不是，我问放款了没有")  # anything else is read afresh
+    assert other.startswith("您还没有提交过融资需求")
+    asked = await h.say("我是做进出口的 想搞个贸易融资")
+    assert asked.startswith("您是想「发布融资需求」吗？"), asked
+    started = await h.say("是的")
+    assert "已按您说的填好：贷款种类 贸易融资" in started and "请选择专区" in started
+
+
 async def test_a_complaint_is_answered_and_recorded(local_env: DemandEnv) -> None:
     h = local_env.h
     reply = await h.say("等了一个月都没人理，我要投诉")

@@ -1,0 +1,48 @@
+"""Asking what was meant when the reading is not sure: two close intents as numbered
+choices, or one likely intent as "您是想…吗？", and reading the owner's answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from dialogs.base import ConvState
+from dialogs.replies import Reply, Text
+from knowledge.normal import normalise
+from knowledge.slots import Slots
+from knowledge.understanding import Understanding
+
+# A yes to "您是想…吗？" ("是", "对的", "嗯嗯", "要"), besides the number 1.
+_YES = re.compile(r"(是|是的|对|对的|对头|嗯+|好|好的|要|要的|可以|行|就是|没错|yes|y|ok)"
+                  r"[啊呀的嘛哈]*")
+
+
+def ask(conv: ConvState, understood: Understanding, label: Callable[[str], str]) -> list[Reply]:
+    """Put the question and remember what was said with it (its values hold for the
+    intent chosen)."""
+    conv.choices = {"kind": "clarify", "items": list(understood.choices),
+                    "slots": understood.slots.present(), "text": understood.text}
+    labels = [label(k) for k in understood.choices]
+    if len(labels) == 1:
+        return [Text(f"您是想「{labels[0]}」吗？\n回复「是」或 1 开始，或换个说法告诉我。")]
+    lines = ["您是想："] + [f"{i} {name}" for i, name in enumerate(labels, 1)]
+    lines.append("回复数字选择，或换个说法告诉我。")
+    return [Text("\n".join(lines))]
+
+
+def chosen(pending: dict[str, Any], text: str) -> Understanding | None:
+    """The reading the owner's answer picks (the chosen intent with the values said in
+    the question), or None when the answer is something else, read afresh."""
+    items = pending.get("items", [])
+    word = normalise(text)
+    if word.isdigit():
+        index = int(word) - 1
+    elif len(items) == 1 and _YES.fullmatch(word):
+        index = 0
+    else:
+        return None
+    if not 0 <= index < len(items):
+        return None
+    return Understanding(pending.get("text", ""), "intent", items[index], 1.0,
+                        slots=Slots.from_present(pending.get("slots") or {}))
