@@ -100,6 +100,55 @@ def word_pinyin(word: str) -> tuple[str, ...]:
     return known if known is not None else _by_char(readings, word)
 
 
+def _syllable_set() -> frozenset[str]:
+    readings, _ = tables()
+    # 嗯 (n), 呣 (m), 哼 (hng) would split every "an", "en" in two.
+    return frozenset(r for r in readings if r) - {"n", "m", "ng", "hm", "hng"}
+
+
+_syllables: frozenset[str] | None = None
+LONGEST_SYLLABLE = 6  # zhuang, shuang
+MAX_SPELLINGS = 8
+
+
+@lru_cache(maxsize=4096)
+def spellings(latin: str) -> tuple[tuple[str, ...], ...]:
+    """Every way a run of letters reads as toneless pinyin ("nihao" -> (ni, hao); "xian"
+    -> (xian), (xi, an)): owners without a Chinese keyboard type the sound itself."""
+    global _syllables
+    if _syllables is None:
+        _syllables = _syllable_set()
+    known = _syllables
+    word = latin.lower().replace("v", "u")
+    # ways[i]: the readings of word[i:], fewest syllables first, built from the end; a
+    # cap keeps a long string of letters from multiplying out.
+    ways: list[list[tuple[str, ...]]] = [[] for _ in range(len(word))] + [[()]]
+    for i in range(len(word) - 1, -1, -1):
+        found = [(word[i:j], *rest)
+                 for j in range(i + 1, min(len(word), i + LONGEST_SYLLABLE) + 1)
+                 if word[i:j] in known for rest in ways[j]]
+        ways[i] = sorted(found, key=len)[:MAX_SPELLINGS]
+    return tuple(ways[0])
+
+
+def _blur(syllable: str) -> str:
+    if syllable[:2] in ("zh", "ch", "sh"):
+        syllable = syllable[0] + syllable[2:]
+    elif syllable[0] == "n" and len(syllable) > 1:
+        syllable = "l" + syllable[1:]
+    if syllable.endswith("ng") and not syllable.endswith("ong") and len(syllable) > 2:
+        syllable = syllable[:-1]
+    return syllable
+
+
+@lru_cache(maxsize=65536)
+def blurred(said: tuple[str, ...]) -> tuple[str, ...]:
+    """Readings with the sounds a pinyin keyboard's 模糊音 setting merges, and Yunnan
+    speech does too: z/zh, c/ch, s/sh, l/n, an/ang, en/eng, in/ing (产平 for 产品,
+    留动 for 流动, 牛力 for 流利)."""
+    return tuple(_blur(x) for x in said)
+
+
 def syllables(words: list[str]) -> list[str]:
     """The readings of a word sequence, word by word, so a phrase reads as a phrase."""
     out: list[str] = []

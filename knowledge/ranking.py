@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from knowledge.loader import Knowledge
-from knowledge.pinyin import word_pinyin
+from knowledge.pinyin import blurred, spellings, word_pinyin
 from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, SynonymMap, Tokenizer, init_jieba, normalise
 
 
@@ -98,6 +98,9 @@ class _Bm25:
 
 
 
+# Letters read as pinyin from this length: shorter ones are English (ok, hi) as often.
+MIN_LATIN = 4
+
 # The best group also says how much of its best text the message covers (the evidence
 # test reads it); the others need no second look.
 TOP_COVERED = 1
@@ -167,16 +170,19 @@ class Ranker:
         # ones that sound the same, so a pinyin keyboard's homophone typo (代款, 方款,
         # 力率) still matches. Known features map to themselves and are never replaced.
         self._sounds: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
+        # The same, with the sounds 模糊音 merges (产平 for 产品): tried when no exact one.
+        self._blurred: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
         for term in self._index.idf:
             space, _, surface = term.partition(":")
             if space in (WORD, BIGRAM):
                 said = word_pinyin(surface)
                 if len(said) == len(surface) >= 2:
                     self._sounds[(space, said)].append(term)
+                    self._blurred[(space, blurred(said))].append(term)
         # The commonest sound-alike first (then by spelling): which known word stands in
         # for a typo must not hang on the order of a set, which varies per process.
         idf = self._index.idf
-        for alike in self._sounds.values():
+        for alike in (*self._sounds.values(), *self._blurred.values()):
             alike.sort(key=lambda term: (idf[term], term))
 
     def rank(self, text: str) -> Ranking:
@@ -185,7 +191,7 @@ class Ranker:
             return Ranking([], tuple(words))
         t = self.tuning
         query, heard = self._query(features)
-        words = [heard.get(w, w) for w in words]
+        words = [said for w in words for said in heard.get(w, (w,))]
         # One pass over the message's features gathers what the arrays need.
         posts, unknown = self._posts, self._index.unknown_idf
         perfect = 0.0
@@ -243,14 +249,15 @@ class Ranker:
             ranked.append(Ranked(float(confidence[position]), position, fit))
         return Ranking(ranked, tuple(words))
 
-    def _query(self, features: list[str]) -> tuple[dict[str, float], dict[str, str]]:
+    def _query(self, features: list[str]) -> tuple[dict[str, float],
+                                                    dict[str, tuple[str, ...]]]:
         """Feature weights of a message, with homophone stand-ins for unknown words and
-        bigrams, and the words so replaced (unknown -> known)."""
+        bigrams, and the words so replaced (unknown -> the known ones heard in it)."""
         weights = self.tuning.weights
         known = self._index.idf
         sound_weight = weights[PINYIN]
         query: dict[str, float] = {}
-        heard: dict[str, str] = {}
+        heard: dict[str, tuple[str, ...]] = {}
         for feature in sorted(set(features)):
             weight = weights[feature[0]]
             if not weight:  # a namespace weighing nothing costs its postings' walk only
@@ -258,16 +265,49 @@ class Ranker:
             if feature in known or not sound_weight or feature[0] == CHAR:
                 query[feature] = weight
                 continue
-            surface = feature[2:]
-            alike = self._sounds.get((feature[0], word_pinyin(surface)))
-            if alike and len(surface) >= 2:
+            surface, space = feature[2:], feature[0]
+            if space == WORD and len(surface) >= MIN_LATIN and surface.isascii() \
+                    and surface.isalpha():
+                said = tuple(t[2:] for t in self._spelt(surface))
+                # The words heard bring their character pairs, as typed ones would.
+                alike = [f"{WORD}:{w}" for w in said] + [
+                    pair for w in said for i in range(len(w) - 1)
+                    if (pair := f"{BIGRAM}:{w[i:i + 2]}") in known]
+            else:
+                alike = self._alike(space, surface) if len(surface) >= 2 else []
+                said = (alike[0][2:],) if alike else ()
+            if alike:
                 for term in alike:
-                    query[term] = max(query.get(term, 0.0), weight * sound_weight)
-                if feature[0] == WORD:
-                    heard[surface] = alike[0][2:]
+                    query[term] = max(query.get(term, 0.0),
+                                      weights[term[0]] * sound_weight)
+                if space == WORD:
+                    heard[surface] = said
             else:
                 query[feature] = weight  # unknown: counts against the confidence
         return query, heard
+
+    def _alike(self, space: str, surface: str) -> list[str]:
+        said = word_pinyin(surface)
+        return self._sounds.get((space, said)) or self._blurred.get((space, blurred(said)), [])
+
+    def _spelt(self, latin: str) -> list[str]:
+        """The known words a run of pinyin letters says ("fangkuanle" -> 放款), read
+        left to right, longest first, under its likeliest spelling that says any."""
+        for spelling in spellings(latin):
+            found: list[str] = []
+            i = 0
+            while i < len(spelling):
+                for n in range(min(4, len(spelling) - i), 1, -1):
+                    alike = self._sounds.get((WORD, spelling[i:i + n]))
+                    if alike:
+                        found.append(alike[0])
+                        i += n
+                        break
+                else:
+                    i += 1
+            if found:
+                return found
+        return []
 
     def enough_evidence(self, words: tuple[str, ...], item: Ranked) -> bool:
         """One everyday word matched ("现在几点了" ~ "几点上班") is not enough to answer:
