@@ -143,12 +143,15 @@ _AMOUNT = re.compile(
 # Terms count in ones and tens: 五十万一年 is 50万 and 一年, not 五十万一 years.
 _TERM = re.compile(r"(?:[0-9]+|[零〇一二两三四五六七八九十]+)\s*(?:个月|月|年半|年|期)|半年")
 # A span that is a date or time that passed, not a loan term.
+# 三月份 is a month, 一年流水 a year's takings.
 _NOT_TERM_AFTER = re.compile(
-    r"\s*(?:日|号|底|初|了|前|以来|多了|都|没|还没|才|[0-9一二三四五六七八九十]+\s*[日号])")
+    r"\s*(?:日|号|底|初|份|了|前|以来|多了|都|没|还没|才|[0-9一二三四五六七八九十]+\s*[日号]"
+    r"|的?(?:流水|营业额|营收|收入|销售|利润|产值)|下来)")
 # 信用 inside these is no 担保方式 (统一社会信用代码, 信用卡, 征信报告 …), nor 担保 in a
 # zone's or an institution's name.
+FIXED_ASSETS = "固定资产贷款"
 _NOT_GUARANTEE = re.compile(
-    r"信用(?:代码|卡|社|报告|记录|等级|评级|信息|评价)|征信|信贷担保|担保贷|担保公司|融资担保")
+    r"信用(?:代码|卡|社|报告|记录|等级|评级|信息|评价)|征信|信贷担保|农业担保|担保公司|融资担保")
 # Said of what one lacks ("也没得啥子抵押物"), a 担保方式 is no choice of one; "有没有抵押"
 # asks for it.
 _LACKING = re.compile(r"(?<!有)(?:没得|莫得|没有|无)[^,，。；\s]{0,3}$")
@@ -156,9 +159,15 @@ _LACKING = re.compile(r"(?<!有)(?:没得|莫得|没有|无)[^,，。；\s]{0,3}
 _NOT_TERM_BEFORE = re.compile(r"(?:了|已经|才|刚)$")
 # 几百万 is no figure.
 _VAGUE_BEFORE = re.compile(r"(?:几|好几|数|上)$")
-_UNLIMITED = re.compile(r"期限不限|不限期限|期限随便|期限都行|期限无所谓|多久都行|多长时间都行")
+# Borrowing to buy equipment ("添一台新的数控机床", "买冷库设备") is a 固定资产贷款; the
+# thing alone ("哪点有卖二手挖机") is not.
+_EQUIPMENT = re.compile(r"(?:买|购|购置|添|添置|上|换|引进|更新|建|修)[^,，。；\s]{0,8}?"
+                        r"(?:设备|机器|机床|生产线|冷库|挖机|挖掘机|货车|厂房|车间)")
+_UNLIMITED = re.compile(r"(?:期限|时间)(?:不限|随便|都行|无所谓)|不限(?:期限|时间)"
+                        r"|多久都行|多长时间都行")
 _DEMAND_NO = re.compile(r"rz[\s\-_:：]*([0-9][0-9\s\-_]{10,24}[0-9])", re.IGNORECASE)
-_BARE_NO = re.compile(r"(?<![0-9])(20[0-9]{2}[\s\-]?[0-9]{4}[\s\-]?[0-9]{4,6})(?![0-9])")
+# A number without RZ, grouped any way it was read out ("2024 0511 0000 89").
+_BARE_NO = re.compile(r"(?<![0-9])(20[0-9]{2}(?:[\s\-]?[0-9]){8,10})(?![0-9])")
 
 
 def _demand_no(text: str) -> tuple[str | None, tuple[int, int] | None]:
@@ -241,7 +250,10 @@ def read_slots(text: str, lex: Lexicon | None = None,
     term = take(*_term(work), TERM)
     amount = take(*_amount(work), AMOUNT)
     institution = take(*lex.institutions.find(work), INSTITUTION)
-    loan_kind = take(*lex.loan_kinds.find(work), KIND)
+    kind, where = lex.loan_kinds.find(work)
+    if kind is None and (bought := _EQUIPMENT.search(work)) is not None:
+        kind, where = FIXED_ASSETS, bought.span()
+    loan_kind = take(kind, where, KIND)
     said, where = lex.guarantees.find(_NOT_GUARANTEE.sub(_blank, work))
     if where is not None and _LACKING.search(work, max(0, where[0] - 6), where[0]):
         said = where = None
