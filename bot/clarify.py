@@ -16,6 +16,9 @@ from knowledge.understanding import Understanding
 # A yes to "您是想…吗？" ("是", "对的", "嗯嗯", "要"), besides the number 1.
 _YES = re.compile(r"(是|是的|对|对的|对头|嗯+|好|好的|要|要的|可以|行|就是|没错|yes|y|ok)"
                   r"[啊呀的嘛哈]*")
+# A bare no to it ("不是", "都不是"): ask again, rather than read "不是" as a question.
+_NO = re.compile(r"(不是|都不是|不对|不要|不用|没有|否|no|n)[啊呀的嘛哈了]*")
+DECLINED = "好的。请换个说法告诉我您想办什么，或回复「菜单」看看我能办的事。"
 
 
 def ask(conv: ConvState, understood: Understanding, label: Callable[[str], str]) -> list[Reply]:
@@ -29,6 +32,11 @@ def ask(conv: ConvState, understood: Understanding, label: Callable[[str], str])
     lines = ["您是想："] + [f"{i} {name}" for i, name in enumerate(labels, 1)]
     lines.append("回复数字选择，或换个说法告诉我。")
     return [Text("\n".join(lines))]
+
+
+def declined(text: str) -> bool:
+    """The answer is a bare no to the question."""
+    return bool(_NO.fullmatch(normalise(text)))
 
 
 def chosen(pending: dict[str, Any], text: str) -> Understanding | None:

@@ -276,7 +276,7 @@ class Router:
         if kind == "clarify":
             understood = clarify.chosen(pending, text)
             if understood is None:
-                return None
+                return [Text(clarify.DECLINED)] if clarify.declined(text) else None
             ctx.understood = understood
             return await self.run_key(ctx, conv, understood.intent or "", understood.text)
         if not text.isdigit():

@@ -167,6 +167,9 @@ async def test_one_likely_intent_is_offered_and_a_yes_keeps_what_was_said(
     assert asked.startswith("您是想「发布融资需求」吗？"), asked
     started = await h.say("是的")
     assert "已按您说的填好：贷款种类 贸易融资" in started and "请选择专区" in started
+    await h.say("取消")
+    assert (await h.say("菜丹")).startswith("您是想「看功能菜单」吗？")
+    assert (await h.say("不是")).startswith("好的。请换个说法告诉我您想办什么")
 
 
 async def test_a_complaint_is_answered_and_recorded(local_env: DemandEnv) -> None:
