@@ -76,20 +76,15 @@ def read(understander: Any, text: str, names: list[str],
          registry: Any = None) -> tuple[str | None, str, dict[str, Any]]:
     """(first choice, kind, slots) as the bot would act on them; with a registry, exact
     commands and menu words first, as the router takes them."""
-    from knowledge.slots import match_enterprise
-
     if registry is not None:
         taken, intent = routed(registry, text)
         if taken:
             return intent, "intent" if intent else "none", {}
-    u = understander.understand(text)
-    if understander.names_in(text, names):  # as the router does for a user owning them
-        u = understander.understand(text, names)
+    u = understander.understand(text, names)  # as the router reads for a user owning them
     first = u.intent if u.kind == "intent" else (u.choices[0] if u.choices else None)
     slots = u.slots.present()
-    enterprise = match_enterprise(text, names)
-    if enterprise:
-        slots["enterprise"] = enterprise
+    if u.enterprise:
+        slots["enterprise"] = u.enterprise
     return first, u.kind, slots
 
 

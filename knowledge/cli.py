@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from knowledge.intents import read_intents
-from knowledge.loader import DEFAULT_DIR, read_knowledge
+from knowledge.intents import read_intent_files
+from knowledge.loader import read_knowledge
 from knowledge.matcher import FaqMatcher
-from knowledge.slots import LEXICON_NAME, LexiconError, lexicon
 
 
 def format_ranking(matcher: FaqMatcher, question: str, limit: int = 5) -> str:
@@ -37,12 +36,8 @@ def run_check(directory: Path | None = None, out: TextIO | None = None) -> int:
     """Validate the knowledge files; print the problems; 0 when fine, 1 otherwise."""
     stream = out or sys.stdout
     knowledge, problems = read_knowledge(directory)
-    intents, intent_problems = read_intents(directory)
+    intents, _, intent_problems = read_intent_files(directory)
     problems += intent_problems
-    try:
-        lexicon((Path(directory) if directory is not None else DEFAULT_DIR) / LEXICON_NAME)
-    except LexiconError as exc:
-        problems.append(str(exc))
     if problems:
         print(f"{len(problems)} problem(s) in the knowledge files:", file=stream)
         for problem in problems:

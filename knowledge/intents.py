@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.loader import DEFAULT_DIR, FaqError, Knowledge
+from knowledge.loader import FaqError, Knowledge, knowledge_dir
 from knowledge.ranking import Ranked, Ranker, Ranking, Tuning, prepare
 from knowledge.slots import LEXICON_NAME, Lexicon, LexiconError, lexicon, read_slots
 from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise
@@ -50,7 +50,7 @@ class IntentData:
 
 def read_intents(directory: Path | None = None) -> tuple[IntentData, list[str]]:
     """Parse intents.yaml; the problems found (empty when it is fine)."""
-    path = (Path(directory) if directory is not None else DEFAULT_DIR) / INTENTS_FILE
+    path = knowledge_dir(directory) / INTENTS_FILE
     problems: list[str] = []
     if not path.is_file():
         return IntentData(()), [f"{INTENTS_FILE}: missing (looked in {path.parent})"]
@@ -83,6 +83,18 @@ def read_intents(directory: Path | None = None) -> tuple[IntentData, list[str]]:
     return IntentData(tuple(specs), frozenset(map(str, keep))), problems
 
 
+def read_intent_files(directory: Path | None = None) -> tuple[IntentData, Lexicon | None,
+                                                               list[str]]:
+    """intents.yaml and the lexicon beside it, and the problems of both."""
+    data, problems = read_intents(directory)
+    try:
+        lex: Lexicon | None = lexicon(knowledge_dir(directory) / LEXICON_NAME)
+    except LexiconError as exc:
+        lex = None
+        problems.append(str(exc))
+    return data, lex, problems
+
+
 class IntentMatcher:
     """Ranks the intents for a message whose slots are already masked."""
 
@@ -98,12 +110,7 @@ class IntentMatcher:
 
     @classmethod
     def load(cls, knowledge: Knowledge, directory: Path | None = None) -> IntentMatcher:
-        data, problems = read_intents(directory)
-        folder = Path(directory) if directory is not None else DEFAULT_DIR
-        try:
-            lex = lexicon(folder / LEXICON_NAME)
-        except LexiconError as exc:
-            problems.append(str(exc))
+        data, lex, problems = read_intent_files(directory)
         if problems:
             raise FaqError("invalid intents: " + "; ".join(problems))
         return cls(data, knowledge, lex=lex)

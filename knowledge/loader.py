@@ -219,9 +219,14 @@ def _check_entries(entries: list[FaqEntry], synonyms: SynonymMap, problems: list
                 owner[key] = (entry.id, text)
 
 
+def knowledge_dir(directory: Path | str | None) -> Path:
+    """The folder the knowledge files are read from (this package's own by default)."""
+    return Path(directory) if directory is not None else DEFAULT_DIR
+
+
 def read_knowledge(directory: Path | None = None) -> tuple[Knowledge, list[str]]:
     """Parse every knowledge file; return what could be read and the problems found."""
-    folder = Path(directory) if directory is not None else DEFAULT_DIR
+    folder = knowledge_dir(directory)
     problems: list[str] = []
     knowledge = Knowledge()
     paths = {name: folder / name for name in (FAQ_FILE, SYNONYMS_FILE, STOPWORDS_FILE,

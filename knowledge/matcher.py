@@ -98,4 +98,4 @@ class FaqMatcher:
     def ask(self, text: str) -> FaqResult:
         """answer (confident), suggest (close candidates, up to 3) or none."""
         kind, close = self._ranker.decide(self._ranker.rank(text))
-        return FaqResult(kind, tuple(self._candidate(r) for r in close))  # type: ignore[arg-type]
+        return FaqResult(kind, tuple(self._candidate(r) for r in close))

@@ -154,6 +154,7 @@ def plain(value: Decimal) -> str:
 
 # --- loan term ----------------------------------------------------------------
 
+UNLIMITED = "不限"  # a loan term that does not matter
 _UNLIMITED = frozenset(
     "不限 不限制 不限期限 都行 都可以 随便 无所谓 无要求 没要求 没有要求 不确定".split()
 )

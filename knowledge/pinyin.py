@@ -16,7 +16,7 @@ import json
 import sys
 import threading
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _lock = threading.Lock()
@@ -100,13 +100,13 @@ def word_pinyin(word: str) -> tuple[str, ...]:
     return known if known is not None else _by_char(readings, word)
 
 
+@cache
 def _syllable_set() -> frozenset[str]:
     readings, _ = tables()
     # 嗯 (n), 呣 (m), 哼 (hng) would split every "an", "en" in two.
     return frozenset(r for r in readings if r) - {"n", "m", "ng", "hm", "hng"}
 
 
-_syllables: frozenset[str] | None = None
 LONGEST_SYLLABLE = 6  # zhuang, shuang
 MAX_SPELLINGS = 8
 
@@ -115,10 +115,7 @@ MAX_SPELLINGS = 8
 def spellings(latin: str) -> tuple[tuple[str, ...], ...]:
     """Every way a run of letters reads as toneless pinyin ("nihao" -> (ni, hao); "xian"
     -> (xian), (xi, an)): owners without a Chinese keyboard type the sound itself."""
-    global _syllables
-    if _syllables is None:
-        _syllables = _syllable_set()
-    known = _syllables
+    known = _syllable_set()
     word = latin.lower().replace("v", "u")
     # ways[i]: the readings of word[i:], fewest syllables first, built from the end; a
     # cap keeps a long string of letters from multiplying out.
@@ -148,10 +145,3 @@ def blurred(said: tuple[str, ...]) -> tuple[str, ...]:
     留动 for 流动, 牛力 for 流利)."""
     return tuple(_blur(x) for x in said)
 
-
-def syllables(words: list[str]) -> list[str]:
-    """The readings of a word sequence, word by word, so a phrase reads as a phrase."""
-    out: list[str] = []
-    for word in words:
-        out.extend(word_pinyin(word))
-    return out

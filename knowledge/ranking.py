@@ -7,8 +7,8 @@ and a smoothed IDF, which stays positive on a corpus this small.
 
 A group's confidence (about 0..1) blends three views of the match: its best text's
 BM25+ score divided by the score the message would get against a perfect copy of
-itself (plus a little of its second best text), how much of that best text the
-message covers, and how much of the message the group's whole vocabulary explains.
+itself, how much of that best text the message covers, and how much of the message
+the group's whole vocabulary explains.
 Features the corpus has never seen count in the denominators, so an off-topic message
 ("今天天气怎么样") has little confidence whatever its best match.
 """
@@ -19,7 +19,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -98,6 +98,7 @@ class _Bm25:
 
 
 
+Decision = Literal["answer", "suggest", "none"]
 # Letters read as pinyin from this length: shorter ones are English (ok, hi) as often.
 MIN_LATIN = 4
 
@@ -321,7 +322,7 @@ class Ranker:
             or item.covered >= self.tuning.whole_variant
         )
 
-    def decide(self, ranking: Ranking) -> tuple[str, list[Ranked]]:
+    def decide(self, ranking: Ranking) -> tuple[Decision, list[Ranked]]:
         """answer (the first is confident), suggest (close ones, best first) or none."""
         t = self.tuning
         ranked = ranking.ranked

@@ -24,11 +24,10 @@ from typing import Any
 import yaml
 
 from knowledge.normal import clean
-from knowledge.numbers import Unreadable, parse_amount, parse_term_months
+from knowledge.numbers import UNLIMITED, Unreadable, parse_amount, parse_term_months
 
 LEXICON_NAME = "lexicon.yaml"
 LEXICON_FILE = Path(__file__).resolve().parent / LEXICON_NAME
-UNLIMITED = "不限"
 
 # Placeholders the intent examples are read with too; ASCII, so they never collide
 # with a Chinese word or a synonym.
@@ -98,7 +97,8 @@ class Lexicon:
     institutions: Words
     loan_kinds: Words
     guarantees: Words
-    generic: frozenset[str]  # name parts too common to pick an enterprise by
+    # Name parts too common to pick an enterprise by, longest first (removed in turn).
+    generic: tuple[str, ...]
 
 
 @cache
@@ -112,7 +112,8 @@ def lexicon(path: Path = LEXICON_FILE) -> Lexicon:
                     isinstance(v, list) and all(isinstance(a, str) and a for a in v)
                     for v in group.values()):
                 raise LexiconError(f"{path.name}: {key} must map a value to a list of words")
-        generic = frozenset(map(str, data["generic_name_parts"]))
+        generic = tuple(sorted(set(map(str, data["generic_name_parts"])),
+                               key=lambda w: (-len(w), w)))
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise LexiconError(f"{path.name}: {' '.join(str(exc).split())}") from None
     return Lexicon(Words.of(groups["institutions"]), Words.of(groups["loan_kinds"]),
@@ -308,6 +309,6 @@ def enterprise_span(said: str, names: list[str],
 def _generic(part: str, lex: Lexicon) -> bool:
     """A part made only of generic words (云南, 有限, 商贸 …) does not pick anyone."""
     rest = part
-    for word in sorted(lex.generic, key=len, reverse=True):
+    for word in lex.generic:
         rest = rest.replace(word, "")
     return len(rest) < 2

@@ -1,5 +1,5 @@
 """Text preparation shared by the FAQ, the intents and the messages: normalisation,
-synonyms, jieba tokenisation (guarded, once per process), the pinyin channel and the
+synonyms, jieba tokenisation (guarded, once per process), slot placeholders and the
 question-cue test."""
 
 from __future__ import annotations
@@ -146,4 +146,3 @@ _QUESTION_CUES = re.compile(
 def looks_like_question(text: str) -> bool:
     """Whether a message reads like a question or a problem report."""
     return bool(_QUESTION_CUES.search(unicodedata.normalize("NFKC", text)))
-

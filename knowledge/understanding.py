@@ -81,14 +81,26 @@ class Understander:
     def understand(self, text: str, enterprises: list[str] | None = None) -> Understanding:
         """Read a message; given the user's enterprise names, one named in it is read as
         "an enterprise of mine" (the router asks again with them when it matters)."""
-        head = text[:MAX_CHARS]
-        named = enterprise_span(clean(head), enterprises, self.intents.lex) \
-            if enterprises else None
+        named = self._named(text, enterprises) if enterprises else None
         if named is None:
             return self._cached(text) if len(text) <= CACHED_CHARS else self.read(text)
+        return self._read_named(text, enterprises or [], named)
+
+    def naming(self, reading: Understanding, enterprises: list[str]) -> Understanding:
+        """A reading done without the user's enterprise names, read again with them when
+        the message names one; unchanged (and no second ranking) when it names none."""
+        named = self._named(reading.text, enterprises)
+        return reading if named is None else self._read_named(reading.text, enterprises, named)
+
+    def _named(self, text: str, enterprises: list[str]) -> str | None:
+        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises, self.intents.lex)
+        return found[0] if found else None
+
+    def _read_named(self, text: str, enterprises: list[str], named: str) -> Understanding:
+        head = text[:MAX_CHARS]
         slots, masked = read_slots(head, self.intents.lex, enterprises=enterprises)
         reading = self._decide(text, slots, masked, looks_like_question(head))
-        return replace(reading, enterprise=named[0])
+        return replace(reading, enterprise=named)
 
     def read(self, text: str) -> Understanding:
         """A reading without the cache (understand() keeps repeats)."""
@@ -98,11 +110,6 @@ class Understander:
             return Understanding(text, slots=slots)
         slots, masked = read_slots(head, self.intents.lex)
         return self._decide(text, slots, masked, looks_like_question(head))
-
-    def names_in(self, text: str, enterprises: list[str]) -> str | None:
-        """The enterprise of `enterprises` the text names, if any (cheap, no ranking)."""
-        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises, self.intents.lex)
-        return found[0] if found else None
 
     def _decide(self, text: str, slots: Slots, masked: str, question: bool) -> Understanding:
         matcher = self.intents
@@ -117,15 +124,18 @@ class Understander:
         if kind == "answer":
             return Understanding(text, "intent", keys[0], top, slots=slots, question=question,
                                  worded=worded)
+        # Only intents with a label can be offered, and only when one leads.
         labelled = [k for k in keys if k != NONE and matcher.by_key[k].label]
-        if len(labelled) >= 2 and labelled[0] == keys[0]:
-            return Understanding(text, "ambiguous", None, top, tuple(labelled[:2]), slots,
-                                 question, worded=worded)
-        ranked = ranking.ranked
-        second = ranked[1].confidence if len(ranked) > 1 else 0.0
-        if labelled and labelled[0] == keys[0] and top >= CONFIRM_MIN \
-                and top >= CONFIRM_RATIO * second:
-            return Understanding(text, "ambiguous", None, top, (keys[0],), slots, question,
+        choices: tuple[str, ...] = ()
+        if labelled and labelled[0] == keys[0]:
+            ranked = ranking.ranked
+            second = ranked[1].confidence if len(ranked) > 1 else 0.0
+            if len(labelled) >= 2:
+                choices = tuple(labelled[:2])
+            elif top >= CONFIRM_MIN and top >= CONFIRM_RATIO * second:
+                choices = (keys[0],)
+        if choices:
+            return Understanding(text, "ambiguous", None, top, choices, slots, question,
                                  worded=worded)
         return Understanding(text, "none", None, top, slots=slots, question=question,
                              worded=worded)

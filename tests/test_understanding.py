@@ -147,7 +147,10 @@ def test_two_close_intents_are_asked_about(understander: Any) -> None:
 
 def test_the_users_own_enterprise_is_read_as_theirs(understander: Any) -> None:
     names = ["昆明滇云商贸有限公司", "曲靖恒达机械制造有限公司"]
-    assert understander.names_in("曲靖恒达那笔批了吗", names) == names[1]
+    plain = understander.understand("曲靖恒达那笔批了吗")
+    assert understander.naming(plain, names).enterprise == names[1]
+    unnamed = understander.understand("放款了没有")
+    assert understander.naming(unnamed, names) is unnamed  # no second reading
     reading = understander.understand("曲靖恒达那笔批了吗", names)
     assert (reading.intent, reading.enterprise) == ("STATUS", names[1])
     switch = understander.understand("切到滇云", names)
