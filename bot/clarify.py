@@ -3,21 +3,17 @@ choices, or one likely intent as "您是想…吗？", and reading the owner's a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from dialogs.base import ConvState
 from dialogs.replies import Reply, Text
+from dialogs.validators import Invalid, yes_no
 from knowledge.normal import normalise
 from knowledge.slots import Slots
 from knowledge.understanding import Understanding
 
-# A yes to "您是想…吗？" ("是", "对的", "嗯嗯", "要"), besides the number 1.
-_YES = re.compile(r"(是|是的|对|对的|对头|嗯+|好|好的|要|要的|可以|行|就是|没错|yes|y|ok)"
-                  r"[啊呀的嘛哈]*")
-# A bare no to it ("不是", "都不是"): ask again, rather than read "不是" as a question.
-_NO = re.compile(r"(不是|都不是|不对|不要|不用|没有|否|no|n)[啊呀的嘛哈了]*")
+# A bare no to "您是想…吗？" ("不是", "都不是"): asked again, not read as a question.
 DECLINED = "好的。请换个说法告诉我您想办什么，或回复「菜单」看看我能办的事。"
 
 
@@ -34,9 +30,16 @@ def ask(conv: ConvState, understood: Understanding, label: Callable[[str], str])
     return [Text("\n".join(lines))]
 
 
+def _yes_no(text: str) -> bool | None:
+    try:
+        return yes_no(text)
+    except Invalid:
+        return None
+
+
 def declined(text: str) -> bool:
-    """The answer is a bare no to the question."""
-    return bool(_NO.fullmatch(normalise(text)))
+    """The answer is a bare no (不是, 都不是, 不对): to what was offered, not a question."""
+    return _yes_no(text) is False
 
 
 def chosen(pending: dict[str, Any], text: str) -> Understanding | None:
@@ -44,12 +47,10 @@ def chosen(pending: dict[str, Any], text: str) -> Understanding | None:
     the question), or None when the answer is something else, read afresh."""
     items = pending.get("items", [])
     word = normalise(text)
-    if word.isdigit():
-        index = int(word) - 1
-    elif len(items) == 1 and _YES.fullmatch(word):
-        index = 0
+    if len(items) == 1:  # 是, 对的, 1 … take it
+        index = 0 if _yes_no(text) else -1
     else:
-        return None
+        index = int(word) - 1 if word.isdigit() else -1
     if not 0 <= index < len(items):
         return None
     return Understanding(pending.get("text", ""), "intent", items[index], 1.0,

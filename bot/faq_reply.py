@@ -53,8 +53,8 @@ class FaqResponder:
         question, so a wrong field value is never mistaken for one."""
         if self.matcher is None or not self.matcher.looks_like_question(text):
             return None
-        result = self.matcher.ask(text)
-        return result.candidates[0].entry.answer if result.kind == "answer" else None
+        entry = self.confident(text)
+        return entry.answer if entry is not None else None
 
     def confident(self, text: str) -> Any | None:
         """The entry that answers `text` outright, or None."""
@@ -62,6 +62,11 @@ class FaqResponder:
             return None
         result = self.matcher.ask(text)
         return result.candidates[0].entry if result.kind == "answer" else None
+
+    def answered(self, conv: ConvState, entry: Any) -> list[Reply]:
+        """The reply for an entry already found to answer the message outright."""
+        observe.faq("answered")
+        return self._entry_reply(conv, entry)
 
     async def answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict[str, Any],
                             index: int) -> list[Reply] | None:

@@ -16,7 +16,7 @@ from dialogs import human
 from dialogs.base import ConvState, Step, StepContext
 from dialogs.help import COMMANDS_HELP
 from dialogs.registry import Intent, Registry
-from dialogs.replies import Reply, Text
+from dialogs.replies import Reply, Text, prefixed
 
 
 class Routing(Protocol):
@@ -141,10 +141,7 @@ class GlobalCommands:
         if conv.paused and conv.paused.get("dialog") == name:
             conv.paused = None
         step = await dialog.start(ctx, conv)
-        replies = await self.router.chain(ctx, conv, step)
-        if replies and isinstance(replies[0], Text):
-            return [Text("好的，重新开始。\n" + replies[0].content), *replies[1:]]
-        return [Text("好的，重新开始。"), *replies]
+        return prefixed("好的，重新开始。", await self.router.chain(ctx, conv, step))
 
     async def edit(self, ctx: StepContext, conv: ConvState, what: str,
                    text: str) -> list[Reply]:

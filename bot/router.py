@@ -27,7 +27,7 @@ from dialogs import human
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.help import menu_for
 from dialogs.registry import INLINE, Intent, Registry
-from dialogs.replies import Reply, Text
+from dialogs.replies import Reply, Text, prefixed
 from knowledge.understanding import Understanding
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,14 @@ class Router:
         self.faq = faq
         self.commands = GlobalCommands(self)
 
+    @property
+    def understander(self) -> Any:
+        """Read through the ports, so a reload takes effect."""
+        return self.faq.ports.understander
+
     def understand(self, text: str) -> Understanding | None:
-        """Read a message once (read through the ports, so a reload takes effect)."""
-        understander = self.faq.ports.understander
+        """Read a message once."""
+        understander = self.understander
         if understander is None:
             return None
         started = time.perf_counter()
@@ -120,7 +125,7 @@ class Router:
                 return [Text("这个功能暂时不可用，请回复「菜单」看看其他功能。")]
             step = await dialog.start(ctx, conv, arg)
         replies = await self.chain(ctx, conv, step)
-        return _prefix(notice, replies)
+        return prefixed(notice, replies)
 
     async def menu(self, ctx: StepContext, conv: ConvState, lead: str = "") -> list[Reply]:
         """The numbered main menu, leading with this user's next step."""
@@ -148,11 +153,10 @@ class Router:
         if understood.kind == "intent" and understood.intent:
             return await self.run_key(ctx, conv, understood.intent, text)
         if understood.kind == "ambiguous":
-            answer = self.faq.confident(text)
-            if answer is not None:  # the FAQ is sure where the intents were torn
-                return await self.faq.answer(ctx, conv, text)
-            understander: Any = self.faq.ports.understander
-            return clarify.ask(conv, understood, lambda k: understander.spec(k).label)
+            entry = self.faq.confident(text)
+            if entry is not None:  # the FAQ is sure where the intents were torn
+                return self.faq.answered(conv, entry)
+            return clarify.ask(conv, understood, lambda k: self.understander.spec(k).label)
         return await self.faq.answer(ctx, conv, text)
 
     async def run_key(self, ctx: StepContext, conv: ConvState, key: str,
@@ -177,7 +181,7 @@ class Router:
         """Read again with the user's own enterprise names when the message names one
         ("曲靖恒达那笔批了吗"): a name the intents cannot know reads as "an enterprise
         of mine" then, and the reading says which."""
-        understander: Any = self.faq.ports.understander
+        understander = self.understander
         if understood is None or understander is None or ctx.ports.platform is None:
             return understood
         try:
@@ -185,12 +189,11 @@ class Router:
         except PlatformError:
             return understood
         names = [e.name for e in profile.enterprises]
-        if not names or understander.names_in(understood.text, names) is None:
+        reread: Understanding = understander.naming(understood, names)
+        if reread is understood:  # names none of them: the first reading stands
             return understood
-        reread: Understanding = replace(understander.understand(understood.text, names),
-                                        slots=understood.slots)
-        ctx.understood = reread
-        return reread
+        ctx.understood = replace(reread, slots=understood.slots)
+        return ctx.understood
 
     # --- dialogs -----------------------------------------------------------------------
     async def _in_dialog(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
@@ -210,7 +213,7 @@ class Router:
                 return taken
             answer = self.faq.inline(text)
             if answer is not None:
-                return [Text(answer + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
+                return await _carry_on(ctx, conv, dialog, answer)
         return await self.chain(ctx, conv, step)
 
     async def _understood_in_dialog(self, ctx: StepContext, conv: ConvState, dialog: Dialog,
@@ -255,7 +258,7 @@ class Router:
             return await self.run_intent(ctx, conv, intent)
         answer = await intent.respond(ctx, conv, INLINE)
         said = "\n\n".join(r.content for r in answer.say if isinstance(r, Text))
-        return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
+        return await _carry_on(ctx, conv, dialog, said)
 
     async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
         replies = list(step.say)
@@ -360,12 +363,10 @@ def _reading(ctx: StepContext, text: str) -> Understanding | None:
     return understood if understood is not None and understood.text == text else None
 
 
-def _prefix(notice: str, replies: list[Reply]) -> list[Reply]:
-    if not notice:
-        return replies
-    if replies and isinstance(replies[0], Text):
-        return [Text(notice + "\n" + replies[0].content), *replies[1:]]
-    return [Text(notice), *replies]
+async def _carry_on(ctx: StepContext, conv: ConvState, dialog: Dialog,
+                    said: str) -> list[Reply]:
+    """An answer given in the middle of a form, and the form's question again."""
+    return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
 
 
 def merge(replies: list[Reply]) -> list[Reply]:

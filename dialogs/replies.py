@@ -18,6 +18,15 @@ class Transfer:
 Reply = Text | Transfer
 
 
+def prefixed(notice: str, replies: list[Reply]) -> list[Reply]:
+    """The replies with a notice in front, in the same message as the first text."""
+    if not notice:
+        return replies
+    if replies and isinstance(replies[0], Text):
+        return [Text(notice + "\n" + replies[0].content), *replies[1:]]
+    return [Text(notice), *replies]
+
+
 def to_json(reply: Reply) -> dict[str, str]:
     if isinstance(reply, Transfer):
         return {"type": "transfer"}

@@ -353,13 +353,15 @@ def sms_code(text: str) -> str:
     return t
 
 
-_YES = frozenset("是 是的 好 好的 确认 确定 同意 可以 对 行 嗯 y yes ok 1".split())
-_NO = frozenset("否 不 不是 不好 不同意 不确认 取消 不要 不用 不行 n no 2".split())
+_YES = frozenset("是 是的 好 好的 确认 确定 同意 可以 对 对的 对头 行 嗯 嗯嗯 要 要的 没错 就是 "
+                 "y yes ok 1".split())
+_NO = frozenset("否 不 不是 都不是 不对 不好 不同意 不确认 取消 不要 不用 不行 没有 n no 2".split())
 
 
 def yes_no(text: str) -> bool:
     """是/好/确认/同意/可以/y/yes/1 -> True; 否/不/不同意/取消/n/no/2 -> False."""
-    t = re.sub(r"[\s。.!！~～,，]+", "", normalize(text).lower())
+    # Spoken particles after the word ("是的呀", "对啊") change nothing.
+    t = re.sub(r"[\s。.!！~～,，]+", "", normalize(text).lower()).rstrip("啊呀嘛哈")
     if t in _YES:
         return True
     if t in _NO:

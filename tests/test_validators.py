@@ -297,8 +297,9 @@ def test_sms_code_invalid(text: str, needle: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    *[(t, True) for t in ["是", "好", "好的", "确认", "同意", "可以", "y", "Yes", "1", "是。"]],
-    *[(t, False) for t in ["否", "不", "不同意", "取消", "n", "No", "2", "２"]],
+    *[(t, True) for t in ["是", "好", "好的", "确认", "同意", "可以", "y", "Yes", "1", "是。",
+                          "是的呀", "对的", "嗯嗯", "没错"]],
+    *[(t, False) for t in ["否", "不", "不同意", "取消", "n", "No", "2", "２", "都不是", "不对啊"]],
 ])
 def test_yes_no(text: str, expected: bool) -> None:
     assert v.yes_no(text) is expected
