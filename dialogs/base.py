@@ -70,21 +70,20 @@ class StepContext:
     # The message's text and what reads it (knowledge.understanding); None for events.
     text: str = ""
     reader: Callable[[str], Understanding | None] | None = None
-    _reading: list[Understanding | None] = field(default_factory=list, repr=False)
+    _read: bool = field(default=False, repr=False)
+    _reading: Understanding | None = field(default=None, repr=False)
 
     @property
     def understood(self) -> Understanding | None:
         """How this message reads (intent and slots): read once, when first asked, so an
         exact command or a form's own answer, which never ask, cost no reading."""
-        if not self._reading:
-            reader = self.reader
-            self._reading.append(reader(self.text) if reader is not None and self.text
-                                 else None)
-        return self._reading[0]
+        if not self._read:
+            self.understood = self.reader(self.text) if self.reader and self.text else None
+        return self._reading
 
     @understood.setter
     def understood(self, reading: Understanding | None) -> None:
-        self._reading[:] = [reading]
+        self._read, self._reading = True, reading
 
 
 @dataclass

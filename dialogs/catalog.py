@@ -155,9 +155,7 @@ class Products(BrowsingDialog):
             query = ProductQuery() if text in ALL_WORDS else parse_product_query(text)
         except Invalid as bad:
             return Step(say=Step.text(bad.reason, ASK_PRODUCTS).say, rejected=True)
-        conv.scratch["query"] = {"words": query.words, "guarantee": query.guarantee,
-                                 "term": query.term_months,
-                                 "amount": None if query.amount is None else str(query.amount)}
+        conv.scratch["query"] = query_json(query)
         conv.scratch["page"] = 1
         return await self._show(ctx, conv)
 
@@ -171,10 +169,7 @@ class Products(BrowsingDialog):
         return await self._show(ctx, conv)
 
     async def _show(self, ctx: StepContext, conv: ConvState) -> Step:
-        q = conv.scratch["query"]
-        query = ProductQuery(words=q["words"], guarantee=q["guarantee"], term_months=q["term"],
-                             amount=None if q["amount"] is None else Decimal(q["amount"]),
-                             region=q.get("region"))
+        query = _query_from(conv.scratch["query"])
         page_no = conv.scratch.get("page", 1)
         try:
             page = await ctx.ports.catalog.search_products(query, page=page_no, size=PAGE_SIZE)
@@ -225,6 +220,19 @@ class Products(BrowsingDialog):
             zones = {}
         return Step.text(product_detail(product, zones),
                          "回复其他序号看别的产品，或发新的条件重新找。")
+
+
+def query_json(query: ProductQuery) -> dict[str, Any]:
+    """A search kept in the conversation, to page through it later."""
+    return {"words": query.words, "guarantee": query.guarantee, "term": query.term_months,
+            "region": query.region,
+            "amount": None if query.amount is None else str(query.amount)}
+
+
+def _query_from(q: dict[str, Any]) -> ProductQuery:
+    return ProductQuery(words=q["words"], guarantee=q["guarantee"], term_months=q["term"],
+                        amount=None if q["amount"] is None else Decimal(q["amount"]),
+                        region=q.get("region"))
 
 
 def product_json(p: Product) -> dict[str, Any]:

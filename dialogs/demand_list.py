@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 
-from adapters.platform_port import IllegalMove, NotFound, PlatformError, Profile
+from adapters.platform_port import Demand, IllegalMove, NotFound, PlatformError, Profile
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
 from dialogs.demand_publish import NAME as PUBLISH
 from dialogs.demand_text import amount_short, china_time
-from dialogs.demand_view import detail_text, gather, options_for, status_lead, took
+from dialogs.demand_view import detail_text, gather, grouped, options_for, status_lead, took
 from dialogs.registry import Intent
 
 NAME = "demand_list"
@@ -173,7 +173,7 @@ class DemandList(BrowsingDialog):
             raise PlatformError("没有找到您的企业，请先完成企业认证。", "no_enterprise")
         tab = conv.scratch.get("tab", "全部")
         holdings = await gather(ctx, profile, TABS.get(tab))
-        rows = [(h, d) for h in holdings for d in h.demands]
+        rows = [(h.enterprise, d) for h in holdings for d in h.demands]
         pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         page_no = min(max(int(conv.scratch.get("page", 1)), 1), pages)
         start = (page_no - 1) * PAGE_SIZE
@@ -184,17 +184,11 @@ class DemandList(BrowsingDialog):
             if tab == "全部":
                 return "您还没有发布过融资需求。回复「发布需求」马上发布。"
             return f"「{tab}」下暂时没有需求。\n{TAB_LINE}"
-        many = len(profile.enterprises) > 1
-        owner = "我的需求" if many else f"{profile.active.name}的需求"
+        owner = "我的需求" if len(profile.enterprises) > 1 else f"{profile.active.name}的需求"
         lines = [f"{owner}·{tab}（共{len(rows)}条，第{page_no}/{pages}页）"]
-        group = None
-        for i, (holding, d) in enumerate(shown, 1):
-            if many and holding.enterprise.id != group:
-                group = holding.enterprise.id
-                mark = "（当前）" if holding.active else ""
-                lines.append(f"【{holding.enterprise.name}{mark}】")
-            when = china_time(d.submitted_at or d.created_at)[5:10]
-            lines.append(f"{i} {d.no} {amount_short(d.amount)} {d.status} {when}")
+        lines += grouped(shown, profile, lambda i, d: (
+            f"{i} {d.no} {amount_short(d.amount)} {d.status} "
+            f"{china_time(d.submitted_at or d.created_at)[5:10]}"))
         more = "；「下一页」翻页" if page_no < pages else ""
         back = "；「上一页」往回翻" if page_no > 1 else ""
         lines.append(f"回复序号看详情{more}{back}。\n{TAB_LINE}")
@@ -216,24 +210,29 @@ class DemandList(BrowsingDialog):
         if active is not None and demand.enterprise_id != active.id:
             await ctx.ports.platform.switch_enterprise(ctx.openid, demand.enterprise_id)
             switched = f"（这笔需求是「{demand.enterprise_name}」的，已为您切换到这家企业。）"
-        conv.state = "detail"
-        conv.scratch.update(no=demand.no, status=demand.status)
-        text = await detail_text(ctx, demand) + "\n" + options_for(demand.status)
+        text = await show_detail(ctx, conv, demand)
         return Step.text(switched, status_lead(demand, took(ctx, demand)), text)
 
     async def _open(self, ctx: StepContext, conv: ConvState, no: str) -> Step:
         return Step.text(await self._open_text(ctx, conv, no))
 
     async def _open_text(self, ctx: StepContext, conv: ConvState, no: str) -> str:
-        demand = await ctx.ports.platform.demand(ctx.openid, no)
-        conv.state = "detail"
-        conv.scratch.update(no=demand.no, status=demand.status)
-        return await detail_text(ctx, demand) + "\n" + options_for(demand.status)
+        return await show_detail(ctx, conv, await ctx.ports.platform.demand(ctx.openid, no))
 
     async def _options_line(self, ctx: StepContext, conv: ConvState) -> str:
         if conv.state == "confirm":
             return self._confirm_question(conv.scratch.get("no", ""))
         return options_for(conv.scratch.get("status", ""))
+
+
+async def show_detail(ctx: StepContext, conv: ConvState, demand: Demand) -> str:
+    """The demand's detail and what can be done with it; the conversation is left in
+    this dialog's detail state, so 撤回 and 返回 work next."""
+    conv.dialog, conv.state = NAME, "detail"
+    conv.scratch.setdefault("tab", "全部")
+    conv.scratch.setdefault("page", 1)
+    conv.scratch.update(no=demand.no, status=demand.status)
+    return await detail_text(ctx, demand) + "\n" + options_for(demand.status)
 
 
 def _number(ctx: StepContext, text: str) -> str | None:

@@ -16,11 +16,12 @@ from adapters.platform_port import Demand, Enterprise, NotFound, PlatformError, 
 from dialogs.account_common import not_registered
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.demand_list import NAME as LIST
+from dialogs.demand_list import show_detail
 from dialogs.demand_view import (
     FINISHED,
     detail_text,
     gather,
-    options_for,
+    grouped,
     status_lead,
     summary_line,
     took,
@@ -70,7 +71,8 @@ async def _answer(ctx: StepContext, conv: ConvState, inline: bool) -> Step:
         lead = status_lead(full, took(ctx, full))
         if inline:
             return Step.text(lead, await detail_text(ctx, full))
-        return _opened(conv, full, lead, await detail_text(ctx, full))
+        conv.clear_dialog()  # into 我的需求's detail (撤回, 返回 work from there)
+        return Step.text(lead, await show_detail(ctx, conv, full))
     return _summary(ctx, conv, profile, rows, inline)
 
 
@@ -99,14 +101,6 @@ def _narrow(rows: list[tuple[Enterprise, Demand]], named: str | None,
     return rows
 
 
-def _opened(conv: ConvState, demand: Demand, lead: str, detail: str) -> Step:
-    """The one demand, in 我的需求's detail state (撤回, 返回 work from there)."""
-    conv.clear_dialog()
-    conv.dialog, conv.state = LIST, "detail"
-    conv.scratch.update(tab="全部", page=1, no=demand.no, status=demand.status)
-    return Step.text(lead, detail + "\n" + options_for(demand.status))
-
-
 async def _one_inline(ctx: StepContext, no: str) -> Step:
     try:
         demand = await ctx.ports.platform.demand(ctx.openid, no)
@@ -126,16 +120,8 @@ def _summary(ctx: StepContext, conv: ConvState, profile: Profile,
                      f"{status_lead(latest, took(ctx, latest))}")
     lines.append(f"您共有{len(rows)}笔已提交的融资需求，{live}笔在办理中："
                  if live else f"您共有{len(rows)}笔已提交的融资需求，都已办结：")
-    many = len(profile.enterprises) > 1
-    active = profile.active
-    group = None
     shown = rows[:SHOWN]
-    for i, (enterprise, demand) in enumerate(shown, 1):
-        if many and enterprise.id != group:
-            group = enterprise.id
-            mark = "（当前）" if active is not None and enterprise.id == active.id else ""
-            lines.append(f"【{enterprise.name}{mark}】")
-        lines.append(summary_line(i, demand, took(ctx, demand)))
+    lines += grouped(shown, profile, lambda i, d: summary_line(i, d, took(ctx, d)))
     more = f"（只列出前{SHOWN}笔）" if len(rows) > SHOWN else ""
     if inline:
         lines.append(f"{more}要看详情，填完后回复「我的需求」。".lstrip())

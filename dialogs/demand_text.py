@@ -10,10 +10,10 @@ from typing import Any
 
 from adapters.platform_port import PlatformError, Profile
 from dialogs.amounts import format_wan, format_yuan, to_daxie
-from dialogs.base import Step, StepContext
+from dialogs.base import StepContext
+from knowledge.numbers import UNLIMITED
 
 CHINA = timezone(timedelta(hours=8), "CST")
-UNLIMITED = "不限"
 STEP_NAMES = {"register": "注册企业账号", "person": "个人认证",
               "enterprise": "企业要素认证", "authorisation": "签署授权书"}
 
@@ -61,11 +61,6 @@ def certification_gap(profile: Profile, doing: str) -> tuple[str, str] | None:
         return f"{doing}需要先注册企业账号，再完成认证授权。现在开始注册：", "register"
     return (f"{doing}需要企业先完成认证授权，还差：{missing_text(missing)}。\n"
             "现在开始认证授权：", "certify")
-
-
-def refuse_uncertified(profile: Profile, doing: str) -> Step | None:
-    gap = certification_gap(profile, doing)
-    return None if gap is None else Step.text(gap[0], start=gap[1])
 
 
 async def institution_names(ctx: StepContext, region: str, ids: Iterable[str]) -> list[str]:

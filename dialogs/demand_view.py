@@ -6,6 +6,7 @@ one-line status answer, and the detail the manual's 查看审批状态 shows. Sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.platform_port import Demand, Enterprise, Profile
@@ -30,9 +31,7 @@ class Holding:
     """One of the user's enterprises and its demands (newest first)."""
 
     enterprise: Enterprise
-    active: bool
     demands: tuple[Demand, ...]
-    total: int
 
 
 def ordered(profile: Profile) -> list[Enterprise]:
@@ -44,14 +43,29 @@ def ordered(profile: Profile) -> list[Enterprise]:
 
 async def gather(ctx: StepContext, profile: Profile, status: str | None = None) -> list[Holding]:
     """Every enterprise's demands (of one status, or all), active enterprise first."""
-    active = profile.active
     holdings = []
     for enterprise in ordered(profile):
         page = await ctx.ports.platform.list_demands(
             ctx.openid, enterprise.id, status=status, page=1, size=MAX_PER_ENTERPRISE)
-        holdings.append(Holding(enterprise, active is not None and enterprise.id == active.id,
-                                page.items, page.total))
+        holdings.append(Holding(enterprise, page.items))
     return holdings
+
+
+def grouped(rows: list[tuple[Enterprise, Demand]], profile: Profile,
+            line: Callable[[int, Demand], str]) -> list[str]:
+    """Numbered lines, under 【enterprise】 where the enterprise changes when the user has
+    several ("（当前）" marks the active one)."""
+    many = len(profile.enterprises) > 1
+    active = profile.active
+    lines: list[str] = []
+    group = None
+    for i, (enterprise, demand) in enumerate(rows, 1):
+        if many and enterprise.id != group:
+            group = enterprise.id
+            mark = "（当前）" if active is not None and enterprise.id == active.id else ""
+            lines.append(f"【{enterprise.name}{mark}】")
+        lines.append(line(i, demand))
+    return lines
 
 
 def status_lead(d: Demand, now_elapsed: str) -> str:
@@ -110,9 +124,8 @@ async def detail_text(ctx: StepContext, d: Demand) -> str:
         lines += [f"当前节点：{d.current_node or '—'}",
                   f"当前处理人：{d.current_handler or '—'}"]
         if d.submitted_at is not None:
-            end = d.updated_at if d.status in FINISHED else ctx.now
             label = "共用时" if d.status in FINISHED else "已用时"
-            lines.append(f"{label}：{elapsed(end - d.submitted_at)}")
+            lines.append(f"{label}：{took(ctx, d)}")
     lines += [f"专区：{zones.get(d.zone, d.zone)}", f"申请额度：{amount_full(d.amount)}"]
     if d.granted_amount is not None:
         lines.append(f"授信额度：{amount_short(d.granted_amount)}")

@@ -51,8 +51,8 @@ async def show(ctx: StepContext, conv: ConvState, arg: str) -> Step:
     if not profile.enterprises:
         return Step.text("您的账号下还没有企业。回复「添加企业」添加。")
     named = ctx.understood.enterprise if ctx.understood is not None else None
-    if named:  # "切到曲靖恒达": the one named, at once
-        chosen = next(e for e in profile.enterprises if e.name == named)
+    chosen = next((e for e in profile.enterprises if e.name == named), None)
+    if chosen is not None:  # "切到曲靖恒达": the one named, at once
         number = profile.enterprises.index(chosen) + 1
         if profile.active is not None and chosen.id == profile.active.id:
             return Step.text(f"当前已经是「{chosen.name}」。")

@@ -57,13 +57,11 @@ async def menu_for(ctx: StepContext) -> tuple[MenuItems, str]:
     return CERTIFIED_MENU, f"认证授权已完成{name}，可以发布融资需求了。"
 
 
-async def complaint(ctx: StepContext, conv: ConvState, arg: str) -> Step:
-    return Step.text(COMPLAINT_TEXT)
-
 COMPLAINT_TEXT = (
     "非常抱歉给您带来不好的体验。您说的情况已记录，会转给平台工作人员跟进。\n"
     f"需要马上找人处理，请回复「转人工」，或致电 {PHONE}（法定工作日工作时间）。"
 )
+
 
 COMMANDS_HELP = (
     "填写中随时可以回复：\n"
@@ -91,6 +89,8 @@ async def guide(ctx: StepContext, conv: ConvState, arg: str) -> Step:
     return Step.text(GUIDE_TEXT)
 
 
+async def complaint(ctx: StepContext, conv: ConvState, arg: str) -> Step:
+    return Step.text(COMPLAINT_TEXT)
 
 
 # The 常见问题 list: the manual's troubleshooting cases first, then the flows.

@@ -12,12 +12,18 @@ one and 申请这个 after it starts a demand with that institution.
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
 from adapters.platform_port import PlatformError, Product, ProductQuery
 from dialogs.base import ConvState, Dialog, Step, StepContext
-from dialogs.catalog import PRODUCTS, describe, product_json, product_line, rate_text
-from dialogs.catalog import amount_range as _range
+from dialogs.catalog import (
+    PRODUCTS,
+    amount_range,
+    describe,
+    product_json,
+    product_line,
+    query_json,
+    rate_text,
+)
 from dialogs.registry import INLINE, Intent
 from knowledge.slots import Slots
 
@@ -46,11 +52,12 @@ async def _answer(ctx: StepContext, conv: ConvState, asked: str, *, inline: bool
     if not products:
         return Step.text(f"暂时没有面向{where}的产品。回复「金融产品」看全部产品，"
                          "或回复「转人工」问问客服。")
-    best = _best(products, asked, slots.amount)
+    best = _best(products, asked)
     narrowed = "" if query == ProductQuery(region=region) else f"（按{describe(query)}）"
     # Both ranges, whichever was asked: "能贷多少？利息高不高？" is one message.
-    rates = _pct(min(p.rate_min for p in products), max(p.rate_max for p in products))
-    amounts = _range(min(p.min_amount for p in products), max(p.max_amount for p in products))
+    rates = rate_text(min(p.rate_min for p in products), max(p.rate_max for p in products))
+    amounts = amount_range(min(p.min_amount for p in products),
+                           max(p.max_amount for p in products))
     head = f"面向{where}企业的{len(products)}款产品{narrowed}：年利率{rates}，单笔额度{amounts}。"
     if asked == RATE:
         head += f"利率最低的{len(best)}款："
@@ -64,11 +71,8 @@ async def _answer(ctx: StepContext, conv: ConvState, asked: str, *, inline: bool
         return Step.text("\n".join(lines), tail + notice)
     conv.clear_dialog()
     conv.dialog, conv.state = PRODUCTS, "results"
-    conv.scratch.update(query={"words": query.words, "guarantee": query.guarantee,
-                               "term": query.term_months, "region": region,
-                               "amount": None if query.amount is None else str(query.amount)},
-                        page=1, offset=0, has_next=False, ids=[p.id for p in best],
-                        items=[product_json(p) for p in best])
+    conv.scratch.update(query=query_json(query), page=1, offset=0, has_next=False,
+                        ids=[p.id for p in best], items=[product_json(p) for p in best])
     lines.append("回复序号看详情，看中了回复「申请这个」；「金融产品」看全部。")
     return Step.text("\n".join(lines), tail + notice)
 
@@ -100,16 +104,12 @@ async def _products(ctx: StepContext, region: str | None,
     return [], query
 
 
-def _best(products: list[Product], asked: str, amount: Decimal | None) -> list[Product]:
+def _best(products: list[Product], asked: str) -> list[Product]:
     if asked == RATE:
         ordered = sorted(products, key=lambda p: (p.rate_min, p.rate_max, p.name))
     else:
         ordered = sorted(products, key=lambda p: (-p.max_amount, p.rate_min, p.name))
     return ordered[:BEST]
-
-
-def _pct(low: Decimal, high: Decimal) -> str:
-    return rate_text(low, high)
 
 
 INTENTS = [
