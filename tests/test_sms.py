@@ -33,6 +33,19 @@ def _morning(h: Harness) -> None:
     h.clock.offset = target.astimezone(UTC) - now
 
 
+async def _send_the_days_ten(h: Harness, sms: SmsService, key: str) -> None:
+    """The daily cap's ten codes, a minute apart."""
+    for i in range(10):
+        assert (await sms.send_code(PHONE, "register", f"{key}{i}")).ok
+        h.clock.advance(seconds=61)
+
+
+async def _kill_with_wrong_tries(sms: SmsService, code: str) -> None:
+    """Five wrong codes: the one sent is dead."""
+    for _ in range(5):
+        await sms.check_code(PHONE, "register", "000000" if code != "000000" else "111111")
+
+
 async def test_code_sent_hashed_and_checked_once(harness: Harness) -> None:
     sms = _service(harness)
     sent = await sms.send_code(PHONE, "register", "k1")
@@ -74,8 +87,7 @@ async def test_code_killed_by_wrong_tries_is_replaced_at_once(harness: Harness) 
     sms = _service(harness)
     await sms.send_code(PHONE, "register", "k1")
     code = await last_code(harness, PHONE)
-    for _ in range(5):
-        await sms.check_code(PHONE, "register", "000000" if code != "000000" else "111111")
+    await _kill_with_wrong_tries(sms, code)
     again = await sms.send_code(PHONE, "register", "k2")  # seconds later: no minute's wait
     assert again.ok and again.live and await sms_count(harness, PHONE) == 2
     early = await sms.send_code(PHONE, "register", "k3")  # the new one is live: the minute
@@ -102,14 +114,11 @@ async def test_refusal_says_whether_a_code_still_works(harness: Harness) -> None
 async def test_daily_cap_still_applies_to_a_dead_code(harness: Harness) -> None:
     _morning(harness)
     sms = _service(harness)
-    for i in range(10):
-        assert (await sms.send_code(PHONE, "register", f"c{i}")).ok
-        harness.clock.advance(seconds=61)
+    await _send_the_days_ten(harness, sms, "c")
     capped = await sms.send_code(PHONE, "register", "live")
     assert capped.reason == "daily_cap" and capped.live and "仍然有效" in capped.message
     code = await last_code(harness, PHONE)
-    for _ in range(5):
-        await sms.check_code(PHONE, "register", "000000" if code != "000000" else "111111")
+    await _kill_with_wrong_tries(sms, code)
     dead = await sms.send_code(PHONE, "register", "dead")
     assert dead.reason == "daily_cap" and not dead.live and "仍然有效" not in dead.message
     assert await sms_count(harness, PHONE) == 10
@@ -134,9 +143,7 @@ async def test_resend_wait_expiry_and_purpose(harness: Harness) -> None:
 async def test_daily_cap_says_how_long(harness: Harness) -> None:
     _morning(harness)
     sms = _service(harness)
-    for i in range(10):
-        assert (await sms.send_code(PHONE, "register", f"d{i}")).ok
-        harness.clock.advance(seconds=61)
+    await _send_the_days_ten(harness, sms, "d")
     capped = await sms.send_code(PHONE, "register", "d10")
     assert not capped.ok and capped.reason == "daily_cap"
     assert "10次上限" in capped.message and "明天" in capped.message and "小时" in capped.message
