@@ -15,6 +15,8 @@ from knowledge.understanding import Understanding
 
 # A bare no to "您是想…吗？" ("不是", "都不是"): asked again, not read as a question.
 DECLINED = "好的。请换个说法告诉我您想办什么，或回复「菜单」看看我能办的事。"
+# A bare 是的 / 不是 when nothing was asked: not a question for the FAQ's "答不上来".
+NOTHING_ASKED = "好的。需要办什么直接告诉我，或回复「菜单」看看我能办的事。"
 
 
 def ask(conv: ConvState, understood: Understanding, label: Callable[[str], str]) -> list[Reply]:
@@ -35,6 +37,11 @@ def _yes_no(text: str) -> bool | None:
         return yes_no(text)
     except Invalid:
         return None
+
+
+def stray_yes_no(text: str) -> bool:
+    """A bare yes or no in words (是的, 不是), said when no question is pending."""
+    return not normalise(text).isdigit() and _yes_no(text) is not None
 
 
 def declined(text: str) -> bool:

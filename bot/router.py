@@ -153,10 +153,15 @@ class Router:
         if understood.kind == "intent" and understood.intent:
             return await self.run_key(ctx, conv, understood.intent, text)
         if understood.kind == "ambiguous":
-            entry = self.faq.confident(text)
-            if entry is not None:  # the FAQ is sure where the intents were torn
-                return self.faq.answered(conv, entry)
+            # Torn between two intents, a sure FAQ answer settles it; one likely wish
+            # ("贷点款嘛") is asked about unless the message reads as a how-to question.
+            if len(understood.choices) > 1 or understood.question:
+                entry = self.faq.confident(text)
+                if entry is not None:
+                    return self.faq.answered(conv, entry)
             return clarify.ask(conv, understood, lambda k: self.understander.spec(k).label)
+        if clarify.stray_yes_no(text):
+            return [Text(clarify.NOTHING_ASKED)]
         return await self.faq.answer(ctx, conv, text)
 
     async def run_key(self, ctx: StepContext, conv: ConvState, key: str,

@@ -172,6 +172,17 @@ async def test_one_likely_intent_is_offered_and_a_yes_keeps_what_was_said(
     assert (await h.say("不是")).startswith("好的。请换个说法告诉我您想办什么")
 
 
+async def test_a_wish_is_asked_about_before_a_how_to_answer(local_env: DemandEnv) -> None:
+    h = local_env.h
+    await local_env.seed(authorised=False)
+    # The FAQ knows how to certify, but "我要…" is a wish, not a how-to question.
+    assert (await h.say("我要认怔")).startswith("您是想「认证授权」吗？")
+    assert "签署授权书" in await h.say("是的")
+    await h.say("取消")
+    stray = await h.say("是的")  # nothing asked: no "答不上来"
+    assert stray.startswith("好的。需要办什么直接告诉我") and "答不上来" not in stray
+
+
 async def test_a_complaint_is_answered_and_recorded(local_env: DemandEnv) -> None:
     h = local_env.h
     reply = await h.say("等了一个月都没人理，我要投诉")
