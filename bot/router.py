@@ -235,6 +235,10 @@ class Router:
             key = None  # a mistyped answer, not a wish
         if understood.slots.demand_no and key in (None, "STATUS"):
             key = "STATUS"
+        if key is None and understood.kind == "ambiguous" and not self.resumable(conv):
+            # A list or a search cannot take it: asked about as outside any dialog, not
+            # searched for ("没有找到符合“我要认怔”的产品").
+            return await self._understood(ctx, conv, text)
         if key is None:  # no wish, but maybe values for questions still to come
             return await self._absorb(ctx, conv, dialog, only_empty=True)
         if key in CHAT_KEYS:

@@ -181,6 +181,10 @@ async def test_a_wish_is_asked_about_before_a_how_to_answer(local_env: DemandEnv
     await h.say("取消")
     stray = await h.say("是的")  # nothing asked: no "答不上来"
     assert stray.startswith("好的。需要办什么直接告诉我") and "答不上来" not in stray
+    assert "利率最低的3款" in await h.say("利息多少")  # the products are listed now
+    # Typed at the list, neither is searched for as a product.
+    assert (await h.say("我要认怔")).startswith("您是想「认证授权」吗？")
+    assert "签署授权书" in await h.say("是的")
 
 
 async def test_a_complaint_is_answered_and_recorded(local_env: DemandEnv) -> None:
