@@ -10,8 +10,6 @@ conv.scratch, so a restart or an FAQ question in between loses nothing.
 
 from __future__ import annotations
 
-import re
-
 from adapters.platform_port import Demand, IllegalMove, NotFound, PlatformError, Profile
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
@@ -19,6 +17,7 @@ from dialogs.demand_publish import NAME as PUBLISH
 from dialogs.demand_text import amount_short, china_time
 from dialogs.demand_view import detail_text, gather, grouped, options_for, status_lead, took
 from dialogs.registry import Intent
+from knowledge.slots import read_slots
 
 NAME = "demand_list"
 PAGE_SIZE = 5
@@ -31,7 +30,6 @@ PREVIOUS = ("上一页", "上页", "前一页", "p")
 YES = ("1", "确定", "确定撤回", "确认", "确认撤回", "是", "是的", "撤回", "好")
 NO = ("2", "不撤回", "不", "否", "不了", "不用", "先不")
 EDIT_DRAFT = ("1", "编辑", "继续编辑", "修改", "修改草稿", "提交", "接着填")
-DEMAND_NO = re.compile(r"RZ\d{8,16}", re.IGNORECASE)
 
 
 class DemandList(BrowsingDialog):
@@ -49,11 +47,10 @@ class DemandList(BrowsingDialog):
                                  "就能发布和查看融资需求。")
             self.begin(conv, "list")
             arg = arg.strip()
-            if re.fullmatch(r"\d{12}", arg):
-                arg = "RZ" + arg
-            if DEMAND_NO.fullmatch(arg):
+            number = _number(ctx, arg)  # RZ…, 2026 1201 000002 …: however grouped
+            if number:
                 conv.scratch.update(tab="全部", page=1)
-                return await self._open_number(ctx, conv, profile, arg.upper())
+                return await self._open_number(ctx, conv, profile, number)
             conv.scratch.update(tab=arg if arg in TABS else "全部", page=1)
             text = await self._list(ctx, conv)
             if not conv.scratch.get("nos") and conv.scratch["tab"] == "全部":
@@ -238,10 +235,9 @@ async def show_detail(ctx: StepContext, conv: ConvState, demand: Demand) -> str:
 def _number(ctx: StepContext, text: str) -> str | None:
     """The 单据号 in a message, however typed (read once, with the message's slots)."""
     understood = ctx.understood
-    if understood is not None and understood.text == text and understood.slots.demand_no:
+    if understood is not None and understood.text == text:
         return understood.slots.demand_no
-    found = DEMAND_NO.search(text)
-    return found.group(0).upper() if found else None
+    return read_slots(text)[0].demand_no if text else None
 
 
 def _tab_intent(key: str, tab: str, *words: str) -> Intent:
