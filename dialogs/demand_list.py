@@ -10,6 +10,8 @@ conv.scratch, so a restart or an FAQ question in between loses nothing.
 
 from __future__ import annotations
 
+import re
+
 from adapters.platform_port import Demand, IllegalMove, NotFound, PlatformError, Profile
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_publish import DRAFT_ARG
@@ -20,6 +22,8 @@ from dialogs.registry import Intent
 from knowledge.slots import read_slots
 
 NAME = "demand_list"
+# What is plainly meant as a 单据号 even when it is not a valid one (RZ12345678).
+MISTYPED_NO = re.compile(r"(?:rz)?[\s\-]*\d[\d\s\-]{5,}", re.IGNORECASE)
 PAGE_SIZE = 5
 TABS: dict[str, str | None] = {"全部": None, "待关注": "待关注", "待授信": "待授信",
                                "待放款": "待放款", "草稿": "草稿", "已放款": "已放款",
@@ -47,7 +51,7 @@ class DemandList(BrowsingDialog):
                                  "就能发布和查看融资需求。")
             self.begin(conv, "list")
             arg = arg.strip()
-            number = _number(ctx, arg)  # RZ…, 2026 1201 000002 …: however grouped
+            number = _number(ctx, arg)
             if number:
                 conv.scratch.update(tab="全部", page=1)
                 return await self._open_number(ctx, conv, profile, number)
@@ -233,11 +237,15 @@ async def show_detail(ctx: StepContext, conv: ConvState, demand: Demand) -> str:
 
 
 def _number(ctx: StepContext, text: str) -> str | None:
-    """The 单据号 in a message, however typed (read once, with the message's slots)."""
+    """The 单据号 in a message, however grouped (RZ…, 2026 1201 000002 …); one plainly
+    meant as a number but invalid (RZ12345678) is returned too, to be "not found"."""
     understood = ctx.understood
-    if understood is not None and understood.text == text:
+    if understood is not None and understood.text == text and understood.slots.demand_no:
         return understood.slots.demand_no
-    return read_slots(text)[0].demand_no if text else None
+    number = read_slots(text)[0].demand_no if text else None
+    if number is None and MISTYPED_NO.fullmatch(text):  # "not found", rather than the list
+        number = "RZ" + re.sub(r"\D", "", text)
+    return number
 
 
 def _tab_intent(key: str, tab: str, *words: str) -> Intent:

@@ -124,6 +124,7 @@ async def test_a_number_alone_opens_only_ones_own_demand(local_env: DemandEnv) -
     await h.say("菜单")
     grouped = f"RZ {mine[2:6]}-{mine[6:10]}-{mine[10:]}"  # "RZ" starts 查进度 with an arg
     assert f"单据号：{mine}" in await h.say(grouped)
+    assert "没有找到单据号为RZ12345678的需求" in await h.say("RZ12345678")  # too short
     other = "o_other_owner"
     await local_env.seed(other, person=OTHER_PERSON,
                          enterprise={"name": "玉溪恒通精密制造有限公司",
