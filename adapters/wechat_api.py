@@ -2,9 +2,10 @@
 
 wechatpy pitfalls handled here (see WECHAT_NOTES.md): calls run in a thread; one client
 per thread (requests.Session is not shared across threads); `auto_retry=False`, so a
-40001/42001 refreshes the token once and retries once, never in a loop; the token comes
-from `stable_token` with a timeout at *our* API base, and lives in the database where
-every process finds it.
+40001/40014/42001 replaces the token once and retries once, never in a loop; the token
+comes from `stable_token` with a timeout at *our* API base, and lives in the database
+where every process finds it (adapters/wechat_tokens.py; the rules in docs/wechat.md,
+"Access tokens").
 """
 
 from __future__ import annotations
@@ -12,32 +13,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import requests
-from sqlalchemy import String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from adapters.database import Base, is_postgres
 from adapters.ports import WeChatApiError
-from adapters.sqltypes import UTCDateTime, utcnow
+from adapters.sqltypes import utcnow
+from adapters.wechat_tokens import TOKEN_ERRORS, AccessToken, TokenKeeper
 
-TOKEN_ERRORS = (40001, 40014, 42001)
-REFRESH_MARGIN = timedelta(minutes=5)
-
-
-class AccessToken(Base):
-    """The access token shared by every process instead of each fetching its own."""
-
-    __tablename__ = "wechat_tokens"
-
-    appid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    token: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+__all__ = ["TOKEN_ERRORS", "AccessToken", "WeChatApiClient"]
 
 
 class _Client(WeChatClient):
@@ -60,17 +48,20 @@ class _Client(WeChatClient):
 class WeChatApiClient:
     def __init__(self, *, appid: str, secret: str, api_base: str,
                  sessions: async_sessionmaker[AsyncSession], timeout: float = 5.0,
-                 on_error: Callable[[int | None], None] | None = None) -> None:
+                 on_error: Callable[[int | None], None] | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.appid = appid
         self._secret = secret
         self._base = api_base
         self._timeout = timeout
-        self._sessions = sessions
         self._local = threading.local()
-        self._refresh_lock = asyncio.Lock()
-        self._memo: tuple[str, datetime] | None = None
         self._on_error = on_error
-        self.token_fetches = 0
+        self.tokens = TokenKeeper(appid, sessions, self._fetch_token, clock=clock,
+                                  peer_wait=timeout + 1.0)
+
+    @property
+    def token_fetches(self) -> int:
+        return self.tokens.fetches
 
     # --- port ----------------------------------------------------------------------------
     async def send_text(self, openid: str, content: str) -> None:
@@ -95,55 +86,18 @@ class WeChatApiClient:
 
     # --- mechanics -----------------------------------------------------------------------
     async def call(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
-        token = await self.token()
+        token = await self.tokens.token()
         try:
             return await self._post(endpoint, data, token)
         except WeChatApiError as exc:
             if exc.errcode not in TOKEN_ERRORS:
                 raise
-        token = await self.token(stale=token)
+            refused = exc.errcode
+        token = await self.tokens.token(stale=token, refused=refused)
         return await self._post(endpoint, data, token)
 
-    async def token(self, stale: str | None = None) -> str:
-        """A valid token: this process's copy, else the shared one in the database, else a
-        fresh fetch. `stale` is one WeChat just refused (another process may have
-        refreshed it, or it expired early)."""
-        memo = self._memo
-        if stale is None and memo is not None and memo[1] - REFRESH_MARGIN > utcnow():
-            return memo[0]
-        cached = await self._cached()
-        if cached is not None and cached != stale:
-            return cached
-        async with self._refresh_lock:
-            cached = await self._cached()
-            if cached is not None and cached != stale:
-                return cached
-            return await self._refresh(force=stale is not None, stale=stale)
-
-    async def _cached(self) -> str | None:
-        async with self._sessions() as session:
-            row = await session.get(AccessToken, self.appid)
-        if row is None or row.expires_at - REFRESH_MARGIN <= utcnow():
-            return None
-        self._memo = (row.token, row.expires_at)
-        return row.token
-
-    async def _refresh(self, *, force: bool, stale: str | None) -> str:
-        async with self._sessions.begin() as session:
-            if is_postgres(session.bind):  # type: ignore[arg-type]
-                row = await session.scalar(select(AccessToken).where(
-                    AccessToken.appid == self.appid).with_for_update())
-                # Another process refreshed while we waited for the row: use its token.
-                if row is not None and row.token != stale \
-                        and row.expires_at - REFRESH_MARGIN > utcnow():
-                    return row.token
-            data = await self._in_thread(lambda c: c.fetch_stable_token(force))
-            self.token_fetches += 1
-            expires = utcnow() + timedelta(seconds=int(data.get("expires_in", 7200)))
-            await session.merge(AccessToken(appid=self.appid, token=data["access_token"],
-                                            expires_at=expires))
-        self._memo = (str(data["access_token"]), expires)
-        return str(data["access_token"])
+    async def _fetch_token(self, force: bool) -> dict[str, Any]:
+        return await self._in_thread(lambda c: c.fetch_stable_token(force))
 
     async def _post(self, endpoint: str, data: dict[str, Any], token: str) -> dict[str, Any]:
         return await self._in_thread(

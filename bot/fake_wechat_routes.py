@@ -29,6 +29,7 @@ from bot.fake_wechat_checks import (
     check_template,
     parse_json_body,
 )
+from bot.fake_wechat_tokens import control as token_control
 
 if TYPE_CHECKING:
     from bot.fake_wechat import FakeWeChat, Fault
@@ -227,6 +228,12 @@ class _Routes:
         self.fake.expire_tokens(errcode)
         return _json({"ok": True})
 
+    async def tokens(self, request: web.Request) -> web.Response:
+        try:
+            return _json(token_control(self.fake.tokens, await _control_body(request)))
+        except ValueError as exc:
+            return _bad_request(str(exc))
+
     async def set_user(self, request: web.Request) -> web.Response:
         try:
             body = await _control_body(request)
@@ -276,6 +283,7 @@ def build_app(fake: FakeWeChat) -> web.Application:
     r.add_post("/_faults", routes.add_fault)
     r.add_get("/_faults", routes.list_faults)
     r.add_post("/_expire_tokens", routes.expire_tokens)
+    r.add_post("/_tokens", routes.tokens)
     r.add_post("/_users", routes.set_user)
     r.add_post("/_reset", routes.reset)
     r.add_get("/_stats", routes.stats)

@@ -1,30 +1,38 @@
 """access_token issuing and checking for the fake WeChat API.
 
-Mirrors the real rules (see /work/shared/WECHAT_NOTES.md and the getStableAccessToken
+Mirrors the real rules (docs/wechat.md, "Access tokens", and the getStableAccessToken
 docs) closely enough that token-refresh bugs show up locally:
 
 * `cgi-bin/token` issues a new token on every call; the previous ones keep working for
-  a grace period (~5 min on WeChat) and then answer 40001 "not latest".
-* `cgi-bin/stable_token` is a separate pool: it returns the same token while it is valid,
-  with `expires_in` = remaining seconds. Within the last `renew_before` seconds WeChat
-  hands out a new one early (both stay valid). `force_refresh` issues a new token; the
-  brief asked for the superseded one to keep working for the grace period
-  (`grace_seconds=0` gives the immediate invalidation WeChat documents). Repeated force
-  refreshes less than `force_interval` seconds apart return the current token, as WeChat
-  does.
-* Past its lifetime a token answers 42001; `expire_all` makes every issued token answer
-  the errcode given (40001 by default) so tests can force the refresh path.
+  a grace period (5 min on WeChat) and then answer 40001 "not latest".
+* `cgi-bin/stable_token` is a separate pool: normal mode returns the same token while it
+  is valid, with `expires_in` = remaining seconds; within the last `renew_before` seconds
+  it hands out a new one early (both stay valid). `force_refresh` issues a new token and
+  the previous one answers 40001 at once (WeChat: "会导致上次获取的access_token失效").
+  Force refreshes are allowed 20 a day (Beijing day) and 30 s apart: beyond the day's
+  allowance WeChat answers 45009; a second one within 30 s answers 45011 here (WeChat
+  documents the rule, not its errcode; an error is the strict reading).
+* Past its lifetime a token answers 42001. `expire_all` makes every issued token answer
+  the errcode given (40001 by default): a token invalidated that way stays WeChat's
+  current stable token, so normal mode hands it out again and only a force refresh
+  replaces it; one expired that way (42001) is replaced by normal mode.
+* `advance` moves the store's clock (lifetimes, the 30 s spacing and the day), and
+  `reset_force_allowance` forgets the day's force refreshes, so tests need not wait.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.fake_wechat_checks import ApiError
 
 MAX_TOKENS = 10_000  # old tokens are forgotten beyond this (then they answer 40001)
+FORCE_PER_DAY = 20
+BEIJING_OFFSET = 8 * 3600  # WeChat's days start at Beijing midnight
 
 
 @dataclass
@@ -44,16 +52,41 @@ class TokenStore:
         clock: Callable[[], float],
         grace_seconds: float = 300.0,
         force_interval: float = 30.0,
+        force_per_day: int = FORCE_PER_DAY,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.ttl = ttl
-        self.clock = clock
-        self.grace_seconds = grace_seconds
+        self._clock = clock
+        self.wall = wall  # only for the day boundary
+        self.offset = 0.0  # moved by `advance`
+        self.grace_seconds = grace_seconds  # cgi-bin/token only
         self.force_interval = force_interval
+        self.force_per_day = force_per_day
         # Renew early only when the lifetime leaves room for it (short test TTLs).
         self.renew_before = min(300.0, ttl / 2)
         self._tokens: dict[str, _Token] = {}
         self._stable: _Token | None = None
         self._last_force: float | None = None
+        self._forces: dict[int, int] = {}  # Beijing day number -> force refreshes
+        self.refused_forces = 0
+
+    def clock(self) -> float:
+        return self._clock() + self.offset
+
+    def _day(self) -> int:
+        return int((self.wall() + self.offset + BEIJING_OFFSET) // 86400)
+
+    @property
+    def forced_today(self) -> int:
+        return self._forces.get(self._day(), 0)
+
+    def advance(self, seconds: float) -> None:
+        """Age every token, the 30 s spacing and the day by `seconds`."""
+        self.offset += seconds
+
+    def reset_force_allowance(self) -> None:
+        self._forces.clear()
+        self._last_force = None
 
     def _new(self, *, stable: bool) -> _Token:
         token = _Token("fake." + secrets.token_urlsafe(48), stable, self.clock() + self.ttl)
@@ -69,10 +102,10 @@ class TokenStore:
             and (token.dead_at is None or now < token.dead_at)
         )
 
-    def _supersede(self, *, stable: bool, now: float) -> None:
+    def _supersede(self, *, stable: bool, now: float, grace: float) -> None:
         for token in self._tokens.values():
             if token.stable == stable and token.dead_at is None and self._usable(token, now):
-                token.dead_at = now + self.grace_seconds
+                token.dead_at = now + grace
 
     def _answer(self, token: _Token, now: float) -> tuple[str, int]:
         return token.value, max(1, int(token.expires_at - now))
@@ -80,26 +113,39 @@ class TokenStore:
     def issue(self) -> tuple[str, int]:
         """`cgi-bin/token`: always a new token; older ones enter their grace period."""
         now = self.clock()
-        self._supersede(stable=False, now=now)
+        self._supersede(stable=False, now=now, grace=self.grace_seconds)
         return self._answer(self._new(stable=False), now)
 
     def stable(self, *, force_refresh: bool) -> tuple[str, int]:
         """`cgi-bin/stable_token`: the current stable token unless it must change."""
         now = self.clock()
-        current = self._stable
-        if current is not None and self._usable(current, now) and current.dead_at is None:
-            recent_force = (
-                self._last_force is not None and now - self._last_force < self.force_interval
-            )
-            if not force_refresh or recent_force:
-                if current.expires_at - now >= self.renew_before or recent_force:
-                    return self._answer(current, now)
-                # Early renewal: the old token simply runs out its own (short) life.
-                self._stable = self._new(stable=True)
-                return self._answer(self._stable, now)
         if force_refresh:
-            self._last_force = now
-            self._supersede(stable=True, now=now)
+            return self._force(now)
+        current = self._stable
+        if current is not None and self._current(current, now):
+            if current.expires_at - now >= self.renew_before:
+                return self._answer(current, now)
+            # Early renewal: the old token simply runs out its own (short) life.
+        self._stable = self._new(stable=True)
+        return self._answer(self._stable, now)
+
+    def _current(self, token: _Token, now: float) -> bool:
+        """Still the token normal mode hands out: alive, or invalidated (not expired)."""
+        if token.dead_at is not None or now >= token.expires_at:
+            return False
+        return token.revoked is None or token.revoked != 42001
+
+    def _force(self, now: float) -> tuple[str, int]:
+        if self._last_force is not None and now - self._last_force < self.force_interval:
+            self.refused_forces += 1
+            raise ApiError(45011, "(force_refresh less than 30 s after the last)")
+        day = self._day()
+        if self._forces.get(day, 0) >= self.force_per_day:
+            self.refused_forces += 1
+            raise ApiError(45009, f"(force_refresh: {self.force_per_day} a day)")
+        self._forces = {day: self._forces.get(day, 0) + 1}
+        self._last_force = now
+        self._supersede(stable=True, now=now, grace=0.0)
         self._stable = self._new(stable=True)
         return self._answer(self._stable, now)
 
@@ -122,7 +168,34 @@ class TokenStore:
         for token in self._tokens.values():
             token.revoked = errcode
 
+    def state(self) -> dict[str, Any]:
+        now = self.clock()
+        return {
+            "forced_today": self.forced_today,
+            "force_per_day": self.force_per_day,
+            "refused_forces": self.refused_forces,
+            "since_last_force": None if self._last_force is None else now - self._last_force,
+            "offset": self.offset,
+        }
+
     def clear(self) -> None:
         self._tokens.clear()
         self._stable = None
-        self._last_force = None
+        self.reset_force_allowance()
+        self.refused_forces = 0
+
+
+def control(store: TokenStore, body: dict[str, Any]) -> dict[str, Any]:
+    """The `_tokens` control route: `{"advance": seconds}` ages the clock,
+    `{"reset_force_allowance": true}` forgets the day's force refreshes; answers the state."""
+    advance = body.get("advance", 0)
+    reset = body.get("reset_force_allowance", False)
+    if isinstance(advance, bool) or not isinstance(advance, (int, float)) \
+            or not 0 <= advance <= 10 * 86400:
+        raise ValueError("advance must be a number of seconds from 0 to 864000")
+    if not isinstance(reset, bool):
+        raise ValueError("reset_force_allowance must be a boolean")
+    store.advance(float(advance))
+    if reset:
+        store.reset_force_allowance()
+    return store.state()

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 WINDOW = timedelta(hours=48)
 RETRYABLE = {None, -1, 45009, 45047}
+# Token errors say nothing about the push: it waits for the token to be replaced
+# (docs/wechat.md, "Access tokens") and they never count toward going dead.
+TOKEN_ERRORS = {40001, 40014, 42001}
+TOKEN_WAIT = 30.0  # the least time between two force refreshes
 ENDED = {43004: "用户未关注", 40003: "openid无效", 45015: "客服消息窗口已关闭"}
 TEMPLATE_REFUSED = {40037, 47003, 40036}
 NO_TEMPLATE_WAIT = timedelta(minutes=30)
@@ -168,6 +172,12 @@ class PushWorker:
             log.info("push %s to %s ended: errcode %s (%s)", row.id, row.openid, exc.errcode,
                      ENDED[exc.errcode], extra=fields)
             return {"status": "ended", "last_error": f"{exc.errcode} {ENDED[exc.errcode]}"}
+        if exc.errcode in TOKEN_ERRORS:
+            wait = max(TOKEN_WAIT, getattr(exc, "retry_after", 0.0)) * random.uniform(1.0, 1.2)
+            log.warning("push %s to %s waits %.0fs for the access token: %s", row.id,
+                        row.openid, wait, exc.errmsg, extra={**fields, "retry_in": round(wait)})
+            return {"status": "pending", "last_error": str(exc), "attempts": row.attempts - 1,
+                    "next_attempt_at": self.clock() + timedelta(seconds=wait)}
         if exc.errcode in RETRYABLE and row.attempts < self.max_attempts:
             delay = min(self.max_delay, self.base_delay * 2 ** (row.attempts - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: a recovered WeChat is not stampeded

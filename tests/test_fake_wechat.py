@@ -65,13 +65,16 @@ async def test_stable_token_same_until_force_refresh(env: Env) -> None:
     forced = await env.stable(force=True)
     assert forced["access_token"] != first["access_token"] and forced["expires_in"] == 7200
     assert (await env.stable())["access_token"] == forced["access_token"]
-    # WeChat ignores a second force refresh within 30 s.
-    assert (await env.stable(force=True))["access_token"] == forced["access_token"]
-    assert (await env.custom(first["access_token"]))["errcode"] == 0  # grace period
-    env.clock.advance(301)
+    # A force refresh invalidates the previous token at once, with no grace period.
     assert (await env.custom(first["access_token"]))["errcode"] == 40001
+    # A second force refresh within 30 s is refused and changes nothing.
+    assert (await env.stable(force=True))["errcode"] == 45011
     assert (await env.custom(forced["access_token"]))["errcode"] == 0
-    assert env.fake.token_fetches == 5
+    env.clock.advance(30)
+    again = await env.stable(force=True)
+    assert again["access_token"] != forced["access_token"]
+    assert (await env.custom(forced["access_token"]))["errcode"] == 40001
+    assert env.fake.token_fetches == 5 and env.fake.tokens.forced_today == 2
 
 
 async def test_stable_token_renews_in_last_five_minutes(env: Env) -> None:
@@ -101,11 +104,57 @@ async def test_expire_tokens_then_refresh(env: Env, clients: list[WeChatClient])
     with pytest.raises(WeChatClientException) as caught:
         await asyncio.to_thread(client.message.send_text, "o-1", "hi")
     assert caught.value.errcode == 40001
-    fresh = (await env.stable())["access_token"]  # a dead stable token is replaced
+    # WeChat still holds the invalidated token: normal mode hands it out again, and only a
+    # force refresh replaces it.
+    assert (await env.stable())["access_token"] == token
+    fresh = (await env.stable(force=True))["access_token"]
     assert fresh != token and (await env.custom(fresh))["errcode"] == 0
     assert (await env.post("_expire_tokens", {"errcode": 42001}))["ok"] is True
     assert (await env.custom(fresh))["errcode"] == 42001
-    assert len(env.fake.records) == 1
+    renewed = (await env.stable())["access_token"]  # an expired token: normal mode renews
+    assert renewed != fresh and (await env.custom(renewed))["errcode"] == 0
+    assert len(env.fake.records) == 2
+
+
+NOON_BEIJING = 1_800_000_000.0 - 1_800_000_000.0 % 86400 + 4 * 3600
+
+
+async def test_force_refresh_allowance_twenty_a_day(env: Env) -> None:
+    env.fake.tokens.wall = lambda: NOON_BEIJING  # no midnight inside the test
+    tokens = []
+    for _ in range(20):
+        tokens.append((await env.stable(force=True))["access_token"])
+        env.clock.advance(30)
+    assert len(set(tokens)) == 20
+    refused = await env.stable(force=True)
+    assert refused["errcode"] == 45009 and "access_token" not in refused
+    assert (await env.custom(tokens[-1]))["errcode"] == 0  # the refusal changed nothing
+    assert (await env.stable())["access_token"] == tokens[-1]
+    state = await env.post("_tokens", {})
+    assert state["forced_today"] == 20 and state["refused_forces"] == 1
+    # The control route resets the allowance instead of waiting for Beijing midnight.
+    state = await env.post("_tokens", {"reset_force_allowance": True})
+    assert state["forced_today"] == 0
+    assert (await env.stable(force=True))["access_token"] not in tokens
+
+
+async def test_force_refresh_allowance_resets_at_beijing_midnight(env: Env) -> None:
+    env.fake.tokens.wall = lambda: NOON_BEIJING
+    env.fake.tokens.force_per_day = 1
+    first = await env.stable(force=True)
+    env.clock.advance(60)
+    assert (await env.stable(force=True))["errcode"] == 45009
+    # The `_tokens` route ages the fake's clock: a day later the allowance is back.
+    await env.post("_tokens", {"advance": 86400})
+    assert (await env.stable(force=True))["access_token"] != first["access_token"]
+
+
+async def test_tokens_control_route_rejects_bad_input(env: Env) -> None:
+    for body in ({"advance": -1}, {"advance": "soon"}, {"advance": True},
+                 {"reset_force_allowance": "yes"}, [1]):
+        async with env.http.post(f"{env.base}/_tokens", json=body) as resp:
+            assert resp.status == 400 and "error" in await resp.json()
+    assert env.fake.tokens.offset == 0
 
 
 # --- sends ----------------------------------------------------------------------------------
