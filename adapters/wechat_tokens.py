@@ -79,6 +79,7 @@ class TokenKeeper:
         self._peer_wait = peer_wait  # how long a peer's force refresh may take to land
         self._lock = asyncio.Lock()
         self._memo: tuple[str, datetime] | None = None
+        self._forced: str | None = None  # the token this process's last force refresh got
         self.fetches = 0
         self.forced = 0
 
@@ -181,6 +182,8 @@ class TokenKeeper:
 
     async def _wait_for_peer(self, stale: str) -> AccessToken | None:
         """A claim made just now by another process: its new token is on the way."""
+        if stale == self._forced:  # refused although we just forced it: nothing to wait for
+            return await self._row()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._peer_wait
         while True:
@@ -215,4 +218,5 @@ class TokenKeeper:
                 update(AccessToken).where(AccessToken.appid == self.appid)
                 .values(token=token, expires_at=expires))
         self._memo = (token, expires)
+        self._forced = token
         return token

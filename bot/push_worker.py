@@ -173,7 +173,7 @@ class PushWorker:
                      ENDED[exc.errcode], extra=fields)
             return {"status": "ended", "last_error": f"{exc.errcode} {ENDED[exc.errcode]}"}
         if exc.errcode in TOKEN_ERRORS:
-            wait = max(TOKEN_WAIT, getattr(exc, "retry_after", 0.0)) * random.uniform(1.0, 1.2)
+            wait = max(TOKEN_WAIT, getattr(exc, "retry_after", 0.0)) + random.uniform(0, 5)
             log.warning("push %s to %s waits %.0fs for the access token: %s", row.id,
                         row.openid, wait, exc.errmsg, extra={**fields, "retry_in": round(wait)})
             return {"status": "pending", "last_error": str(exc), "attempts": row.attempts - 1,
