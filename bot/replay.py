@@ -10,8 +10,13 @@ in the database so all server processes share it:
   delivery dedupe finds it);
 - same triple, another body: a replay, 403.
 
-In safe mode msg_signature covers the ciphertext too, but the memory costs one insert
-and closes the door whatever the mode. Rows live for the window; housekeeping purges.
+In safe mode msg_signature covers the ciphertext, so it joins the key: another body
+needs another valid msg_signature, which only the token's holder can make, and two real
+deliveries that happen to share a timestamp and nonce are both let in. (In plain mode
+such a pair cannot be told from a replay; WeChat's nonces are random ~10-digit numbers,
+so it takes thousands of deliveries a second to meet one; safe mode avoids it.) The
+whole request seen again is still WeChat's retry. Rows live for the window;
+housekeeping purges them.
 """
 
 from __future__ import annotations
@@ -42,9 +47,11 @@ class Seen(Enum):
     REPLAY = "replay"  # the same signature over another body
 
 
-def request_key(query: dict[str, str]) -> str:
-    parts = (query.get("timestamp", ""), query.get("nonce", ""),
-             query.get("signature", "").lower())
+def request_key(query: dict[str, str], body_signed: bool) -> str:
+    parts = [query.get("timestamp", ""), query.get("nonce", ""),
+             query.get("signature", "").lower()]
+    if body_signed:  # only where it is checked: in plain mode anyone may add one
+        parts.append(query.get("msg_signature", "").lower())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -58,8 +65,9 @@ class ReplayGuard:
         # Built once so SQLAlchemy finds the compiled statement in its cache.
         self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
 
-    async def check(self, query: dict[str, str], body: bytes) -> Seen:
-        key = request_key(query)
+    async def check(self, query: dict[str, str], body: bytes, *, body_signed: bool) -> Seen:
+        """`body_signed`: safe mode, where msg_signature (already verified) covers it."""
+        key = request_key(query, body_signed)
         body_hash = hashlib.sha256(body).hexdigest()
         now = self._clock()
         return await self._runner.run(self._remember, key, body_hash, now, write=True)

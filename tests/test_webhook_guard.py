@@ -41,17 +41,15 @@ async def test_same_msgid_from_two_users_runs_both(harness: Harness) -> None:
     assert again.content == first.content
 
 
-def _with_body(sim: WeChatSim, query: dict[str, str], xml: str) -> tuple[dict[str, str], str]:
-    """Another body under the same timestamp, nonce and signature. In safe mode it is
-    encrypted and given a valid msg_signature (what the holder of the token could do)."""
-    if sim.crypto is None:
-        return query, xml
+def _encrypted(sim: WeChatSim, query: dict[str, str], xml: str) -> tuple[dict[str, str], str]:
+    """Another delivery under the same timestamp and nonce, with its own msg_signature."""
+    assert sim.crypto is not None
     enc = xmltodict.parse(sim.crypto.encrypt_message(xml, query["nonce"],
                                                      query["timestamp"]))["xml"]["Encrypt"]
-    forged = {**query, "msg_signature": signature(sim.token, query["timestamp"],
-                                                  query["nonce"], enc)}
-    return forged, f"<xml><ToUserName><![CDATA[gh_rxf]]></ToUserName>" \
-                   f"<Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
+    own = {**query, "msg_signature": signature(sim.token, query["timestamp"],
+                                               query["nonce"], enc)}
+    return own, f"<xml><ToUserName><![CDATA[gh_rxf]]></ToUserName>" \
+                f"<Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
 
 
 @pytest.mark.parametrize("mode", ["plain", "safe"])
@@ -66,11 +64,22 @@ async def test_signature_replayed_with_another_body_is_refused(
     assert (retry.status, retry.content) == (200, first.content)
     # The captured query with another body (another user, another message): refused.
     for xml in (text_xml("o_victim", "我的信息"), text_xml("o_attacker", "联系我们")):
-        replayed = await h.sim.post_raw(*_with_body(h.sim, query, xml))
+        other = h.sim.wrap(xml)[1]  # encrypted in safe mode, under its own nonce
+        replayed = await h.sim.post_raw(query, other)
         assert replayed.status == 403, replayed.body
     assert await _count(h, Delivery) == 1
     async with h.runtime.sessions() as s:
         assert await s.get(WeChatUser, "o_attacker") is None
+
+
+async def test_safe_mode_lets_two_deliveries_share_a_nonce(make_harness: MakeHarness) -> None:
+    # msg_signature covers each body: a shared timestamp and nonce is chance, not replay.
+    h = await make_harness(wechat_aes_key=KEY_OLD)
+    query, body = h.sim.wrap(text_xml("o_one", "联系我们"))
+    assert (await h.sim.post_raw(query, body)).status == 200
+    second = await h.sim.post_raw(*_encrypted(h.sim, query, text_xml("o_two", "联系我们")))
+    assert second.status == 200 and "0871" in (second.content or "")
+    assert await _count(h, Delivery) == 2
 
 
 async def test_replay_is_refused_by_another_process(make_harness: MakeHarness) -> None:
