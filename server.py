@@ -38,8 +38,10 @@ from bot.locks import UserLocks
 from bot.platform_events import PlatformEvents
 from bot.push_results import TemplateResults
 from bot.push_worker import PushWorker, pending_count
+from bot.replay import ReplayGuard
 from bot.router import Router
 from bot.settings import Settings, SettingsError, load_settings
+from bot.sources import FollowerSources
 from bot.store import ConversationStore
 from bot.webhook import WeChatWebhook, health_route
 from bot.wechat_io import MAX_BODY, Codec
@@ -75,6 +77,7 @@ class Runtime:
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
+    replay: ReplayGuard
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -161,12 +164,14 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                                            autocommit=True, pre_ping=False)
     results = TemplateResults(sessions, clock)
     bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
-              router=router, events=EventHandler(router, results.record), ports=ports,
+              router=router, ports=ports,
+              events=EventHandler(router, results.record, FollowerSources(runner).record),
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
               clock=clock)
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log, runner=runner, lock_engine=lock_engine)
+                   faq_log=faq_log, runner=runner, lock_engine=lock_engine,
+                   replay=ReplayGuard(runner, settings.signature_max_age, clock))
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -211,8 +216,9 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
 
     app.cleanup_ctx.append(lifespan)
     codec = Codec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
-                  settings.signature_max_age)
-    webhook = WeChatWebhook(codec, lambda: app[RUNTIME].bot if RUNTIME in app else None)
+                  settings.signature_max_age, settings.wechat_aes_key_previous)
+    webhook = WeChatWebhook(codec, lambda: app[RUNTIME].bot if RUNTIME in app else None,
+                            lambda: app[RUNTIME].replay if RUNTIME in app else None)
 
     async def health() -> dict[str, object]:
         runtime = app.get(RUNTIME)

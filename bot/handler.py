@@ -12,13 +12,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from adapters.outbox import OutboxItem
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
 from bot import step_ports
-from bot.events import EventHandler
+from bot.events import ANSWERED, EventHandler
 from bot.inbound import Inbound
 from bot.locks import UserLocks
 from bot.router import Router
@@ -33,6 +33,11 @@ BUSY = "系统繁忙，请稍后再试。"
 TOO_FAST = "您发得太快了，请稍等一分钟再发。"
 UNSUPPORTED = "暂时只能看懂文字和语音哦。请发文字，或回复「菜单」看看能办什么。"
 MAX_TEXT_BYTES = 2000  # WeChat cuts text replies at about 2,048 bytes
+# A voice message arrives without Recognition when the account has recognition off;
+# asking to say it again cannot help. Said once, then not again for an hour of chat.
+VOICE_UNHEARD = "暂时听不了语音，请发文字给我。"
+VOICE_TOLD = "_voice_told_at"  # in the conversation's scratch: when we last said it
+VOICE_TOLD_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -91,6 +96,10 @@ class Bot:
             await asyncio.wait(list(self._tasks), timeout=limit)
 
     async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
+        if inbound.kind == "system":
+            # WeChat's own notice: no person to answer, to count or to follow.
+            await self.events.system(inbound)
+            return Outcome([])
         async with self.locks.hold(inbound.openid) as conn:
             key = inbound.dedupe_key
             prior, loaded = await self.store.begin(key, inbound.openid, conn)
@@ -129,17 +138,20 @@ class Bot:
     async def _route(self, ctx: StepContext, loaded: Loaded,
                      inbound: Inbound) -> tuple[list[Reply], bool | None]:
         conv = loaded.conv
+        too_fast = self._too_fast(ctx, loaded)  # menu clicks and scans count like messages
         if inbound.kind == "event":
+            if too_fast:
+                return _slowed(inbound)
             result = await self.events.handle(ctx, conv, inbound)
             return result.replies, result.subscribed
         subscribed = None if loaded.known_user else True
-        if self._too_fast(ctx, loaded):
+        if too_fast:
             return [Text(TOO_FAST)], subscribed
         if inbound.kind == "text":
             return await self.router.on_text(ctx, conv, inbound.text), subscribed
         if inbound.kind == "voice":
             if not inbound.text:
-                return [Text("没听清您的语音，请再说一遍或直接发文字。")], subscribed
+                return _voice_unheard(ctx, loaded), subscribed
             return await self.router.on_text(ctx, conv, inbound.text), subscribed
         if inbound.kind == "image":
             return await self.router.on_image(ctx, conv, inbound.media_id), subscribed
@@ -151,6 +163,22 @@ class Bot:
             loaded.rl_window, loaded.rl_count = window, 0
         loaded.rl_count += 1
         return loaded.rl_count > self.rate_limit
+
+
+def _slowed(event: Inbound) -> tuple[list[Reply], bool | None]:
+    """An event over the per-user limit runs nothing; a follow or unfollow is still
+    recorded (it happened), and only events we would answer say why."""
+    follow = {"subscribe": True, "unsubscribe": False}.get(event.event)
+    return ([Text(TOO_FAST)] if event.event in ANSWERED else []), follow
+
+
+def _voice_unheard(ctx: StepContext, loaded: Loaded) -> list[Reply]:
+    scratch = loaded.conv.scratch
+    told = scratch.get(VOICE_TOLD)
+    if isinstance(told, str) and ctx.now - datetime.fromisoformat(told) < VOICE_TOLD_EVERY:
+        return []
+    scratch[VOICE_TOLD] = ctx.now.isoformat()
+    return [Text(VOICE_UNHEARD)]
 
 
 def split_long(replies: list[Reply]) -> list[Reply]:

@@ -11,12 +11,17 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.sqltypes import utcnow
-from bot.models import Conversation, Delivery, OutboxRow
+from bot.models import Conversation, Delivery, FollowerSource, OutboxRow, SeenRequest
 
 log = logging.getLogger(__name__)
 
 DELIVERY_KEEP = timedelta(days=1)
 CONVERSATION_KEEP = timedelta(days=7)
+# The replay memory needs only the signature window (10 minutes); a day like the
+# deliveries keeps it cheap to reason about and the table small.
+SEEN_KEEP = timedelta(days=1)
+# Where followers came from (QR scenes) serves channel reports for a year.
+SOURCE_KEEP = timedelta(days=365)
 
 
 async def purge(sessions: async_sessionmaker[AsyncSession], *, outbox_days: int,
@@ -34,6 +39,11 @@ async def purge(sessions: async_sessionmaker[AsyncSession], *, outbox_days: int,
                 delete(OutboxRow).where(
                     OutboxRow.status.in_(("sent", "ended")),
                     OutboxRow.created_at < now - timedelta(days=outbox_days)))).rowcount,
+            "seen_requests": (await session.execute(
+                delete(SeenRequest).where(SeenRequest.seen_at < now - SEEN_KEEP))).rowcount,
+            "follower_sources": (await session.execute(
+                delete(FollowerSource).where(
+                    FollowerSource.first_at < now - SOURCE_KEEP))).rowcount,
         }
     return {k: int(v or 0) for k, v in counts.items()}
 

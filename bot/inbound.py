@@ -5,16 +5,29 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from wechatpy.messages import BaseMessage
-
 # A text field beyond this is not a real answer to anything we ask; cut it before work.
 MAX_TEXT = 2000
+
+# Events a person causes by acting in the chat (following, scanning, tapping the menu,
+# sharing a location). Every other event is WeChat's own notice (job results,
+# subscription pop-up results, customer-service sessions, anything new): it gets an
+# empty answer and touches no user state (docs/wechat.md, "Events as WeChat means them").
+PERSON_EVENTS = frozenset({
+    "subscribe", "unsubscribe", "scan", "click", "view", "view_miniprogram", "location",
+    "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin",
+    "location_select",
+})
+# Message types a person sends; any other MsgType is treated like a system notice.
+PERSON_MESSAGES = frozenset({
+    "text", "voice", "image", "video", "shortvideo", "location", "link", "file",
+    "miniprogrampage",
+})
 
 
 @dataclass(frozen=True)
 class Inbound:
     openid: str
-    kind: str  # text | voice | image | event | other
+    kind: str  # text | voice | image | event (a person's) | system | other
     text: str = ""
     event: str = ""
     event_key: str = ""
@@ -25,41 +38,15 @@ class Inbound:
 
     @property
     def dedupe_key(self) -> str:
-        # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events.
+        # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events. A
+        # MsgId is only unique per sender: scoped by openid, one user's stored reply can
+        # never be replayed to another (docs/wechat.md). Bounded to the column (160).
         if self.msg_id:
-            return f"m:{self.msg_id}"
-        return f"e:{self.openid}:{self.create_time}:{self.event}:{self.event_key[:64]}"
+            return f"m:{self.openid}:{self.msg_id}"
+        return f"e:{self.openid}:{self.create_time}:{self.event}:{self.event_key[:48]}"
 
 
 def normalize_text(text: str) -> str:
     """NFKC (full-width -> half-width), trimmed, inner whitespace runs collapsed."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_TEXT]
     return " ".join(text.split())
-
-
-def from_message(msg: BaseMessage) -> Inbound:
-    base = {
-        "openid": msg.source,
-        "msg_id": int(getattr(msg, "id", 0) or 0),
-        "create_time": int(getattr(msg, "time", 0) or 0),
-        "raw_type": msg.type,
-    }
-    if msg.type == "text":
-        return Inbound(kind="text", text=normalize_text(msg.content or ""), **base)
-    if msg.type == "voice":
-        recognition = normalize_text(getattr(msg, "recognition", "") or "")
-        return Inbound(kind="voice", text=recognition, media_id=msg.media_id or "", **base)
-    if msg.type == "image":
-        return Inbound(kind="image", media_id=msg.media_id or "", **base)
-    if msg.type == "event":
-        event = (getattr(msg, "event", "") or "").lower()
-        key = getattr(msg, "key", None) or getattr(msg, "scene_id", None) or ""
-        if event == "view":
-            key = getattr(msg, "url", "") or ""
-        if event == "templatesendjobfinish":
-            key = str(getattr(msg, "id", "") or "")
-            status = getattr(msg, "status", "") or ""
-            base["msg_id"] = 0
-            return Inbound(kind="event", event=event, event_key=key, text=status, **base)
-        return Inbound(kind="event", event=event, event_key=str(key), **base)
-    return Inbound(kind="other", **base)

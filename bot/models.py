@@ -13,7 +13,8 @@ from adapters.database import Base
 from adapters.outbox import OutboxRow
 from adapters.sqltypes import UTCDateTime, utcnow
 
-__all__ = ["Conversation", "Delivery", "OutboxRow", "UnansweredQuestion", "WeChatUser"]
+__all__ = ["Conversation", "Delivery", "FollowerSource", "OutboxRow", "SeenRequest",
+           "UnansweredQuestion", "WeChatUser"]
 
 
 class WeChatUser(Base):
@@ -61,3 +62,27 @@ class UnansweredQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SeenRequest(Base):
+    """A signed /wechat request already received, for the signature's lifetime: the same
+    signature, timestamp and nonce with another body is a replay (docs/wechat.md)."""
+
+    __tablename__ = "wechat_seen_requests"
+
+    # sha256 of timestamp, nonce and signature: bounded whatever the query carried.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FollowerSource(Base):
+    """A QR scene (channel poster, county, bank branch) a user followed or scanned
+    through; the earliest is where the follower came from."""
+
+    __tablename__ = "wechat_follower_sources"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scene: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event: Mapped[str] = mapped_column(String(12))  # subscribe | scan
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

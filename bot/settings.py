@@ -10,7 +10,7 @@ import base64
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OFFICIAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     wechat_appid: str = DEV_APPID
     wechat_secret: str = DEV_SECRET
     wechat_aes_key: str | None = None
+    # The EncodingAESKey before the last change, still accepted for messages already on
+    # their way (docs/wechat.md, "Changing the EncodingAESKey").
+    wechat_aes_key_previous: str | None = None
     wechat_api_base: str | None = None
     # Replays older than this are refused even with a valid signature (0 disables).
     signature_max_age: int = Field(600, ge=0)
@@ -81,11 +84,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
 
-    @field_validator("wechat_aes_key")
+    @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod
-    def _aes_key(cls, value: str | None) -> str | None:
+    def _aes_key(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value in (None, ""):
             return None
+        if info.field_name == "wechat_aes_key_previous" and not info.data.get("wechat_aes_key"):
+            raise ValueError("is only used with RXF_WECHAT_AES_KEY (the current key)")
         try:
             raw = base64.b64decode(value + "=", validate=True)
         except ValueError as exc:

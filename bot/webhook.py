@@ -10,9 +10,9 @@ from aiohttp import web
 
 from bot import observe
 from bot.handler import BUSY, Bot
-from bot.inbound import from_message
-from bot.wechat_io import Codec, Refused
-from dialogs.replies import Text, Transfer
+from bot.replay import ReplayGuard, Seen
+from bot.wechat_io import Codec, Decoded, Refused
+from dialogs.replies import Reply, Text, Transfer
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,11 @@ HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
 class WeChatWebhook:
-    def __init__(self, codec: Codec, bot: Callable[[], Bot | None]) -> None:
+    def __init__(self, codec: Codec, bot: Callable[[], Bot | None],
+                 replay: Callable[[], ReplayGuard | None] = lambda: None) -> None:
         self.codec = codec
         self._bot = bot
+        self._replay = replay
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/wechat", self.get), web.post("/wechat", self.post)]
@@ -42,15 +44,24 @@ class WeChatWebhook:
                 body = await request.read()
             except web.HTTPRequestEntityTooLarge:
                 raise Refused(400, "body too large") from None
-            msg = self.codec.decode(query, body)
+            decoded = self.codec.decode(query, body)
+            bot, replay = self._bot(), self._replay()
+            if bot is None or replay is None:
+                return web.Response(status=503, text="starting")
+            try:
+                seen = await replay.check(query, body, body_signed=self.codec.safe_mode)
+            except Exception:  # the database is away: the same answer as a failed step
+                log.exception("replay memory unavailable")
+                return self._answer(decoded, Text(BUSY))
+            if seen is Seen.REPLAY:
+                raise Refused(403, "signature reused with another body")
         except Refused as refused:
             log.info("refused /wechat: %s", refused.reason)
             observe.refused(refused.reason)
             return web.Response(status=refused.status, text=refused.reason)
-        bot = self._bot()
-        if bot is None:
-            return web.Response(status=503, text="starting")
-        inbound = from_message(msg)
+        inbound = decoded.parsed.inbound
+        if seen is Seen.RETRY and inbound.kind == "system":
+            return web.Response(text="success")  # WeChat's notice again: handled once
         started = time.perf_counter()
         try:
             outcome = await bot.handle(inbound)
@@ -64,12 +75,15 @@ class WeChatWebhook:
             observe.message(inbound.kind, inbound.openid, "error",
                             time.perf_counter() - started, None, None)
             first = Text(BUSY)
+        return self._answer(decoded, first)
+
+    def _answer(self, decoded: Decoded, first: Reply | None) -> web.Response:
         if first is None:
             return web.Response(text="success")
         if isinstance(first, Transfer):
-            xml = self.codec.render(msg, None, transfer=True)
+            xml = self.codec.render(decoded, None, transfer=True)
         else:
-            xml = self.codec.render(msg, first.content)
+            xml = self.codec.render(decoded, first.content)
         return web.Response(text=xml, content_type="application/xml")
 
 

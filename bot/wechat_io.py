@@ -7,6 +7,7 @@ touched.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 import hmac
@@ -16,11 +17,12 @@ import time
 from dataclasses import dataclass
 from xml.parsers.expat import ExpatError
 
-from wechatpy import parse_message
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.messages import BaseMessage
+import xmltodict
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.replies import TextReply, TransferCustomerServiceReply
+
+from bot.wechat_parse import Malformed, Parsed, parse
 
 MAX_BODY = 64 * 1024
 _HOSTILE = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
@@ -46,19 +48,34 @@ def signature_ok(token: str, sig: str | None, timestamp: str | None, nonce: str 
 
 
 @dataclass(frozen=True)
+class Decoded:
+    """A delivery that passed every check: what it says, and how to answer it."""
+
+    parsed: Parsed
+    # The EncodingAESKey that decrypted it (None in plain mode): its reply is encrypted
+    # with the same key, as WeChat asks during a key change (docs/wechat.md).
+    aes_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Codec:
     token: str
     appid: str
     aes_key: str | None
     max_age: int = 600
+    # The key before the last change in the back office: messages already on their way
+    # were encrypted with it.
+    aes_key_previous: str | None = None
 
     @property
     def safe_mode(self) -> bool:
         return self.aes_key is not None
 
-    def _crypto(self) -> WeChatCrypto:
-        assert self.aes_key is not None
-        return WeChatCrypto(self.token, self.aes_key, self.appid)
+    def _keys(self) -> list[str]:
+        keys = [self.aes_key] if self.aes_key else []
+        if self.aes_key_previous and self.aes_key_previous != self.aes_key:
+            keys.append(self.aes_key_previous)
+        return keys
 
     def check_fresh(self, timestamp: str | None) -> None:
         if not self.max_age:
@@ -84,55 +101,80 @@ class Codec:
         self._require_signature(query)
         self.check_fresh(query.get("timestamp"))
 
-    def decode(self, query: dict[str, str], body: bytes) -> BaseMessage:
+    def decode(self, query: dict[str, str], body: bytes) -> Decoded:
         """Decrypt and parse one POST whose query `check_request` has already accepted;
         raises Refused(403|400)."""
         ts, nonce = query.get("timestamp"), query.get("nonce")
         if len(body) > MAX_BODY:
             raise Refused(400, "body too large")
         _refuse_hostile(body)
+        key = None
         if self.safe_mode:
             if query.get("encrypt_type", "").lower() != "aes":
                 raise Refused(400, "safe mode expects encrypt_type=aes")
-            xml = self._decrypt(body, query.get("msg_signature"), ts or "", nonce or "")
+            xml, key = self._decrypt(body, query.get("msg_signature"), ts or "", nonce or "")
             _refuse_hostile(xml.encode())
         else:
             xml = _text(body)
         try:
-            msg = parse_message(xml)
-        except (ExpatError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise Refused(400, f"malformed XML: {type(exc).__name__}") from None
-        if msg is None or not msg.source or not msg.target:
-            raise Refused(400, "missing FromUserName/ToUserName")
-        if len(msg.source) > 64:
-            raise Refused(400, "FromUserName too long")
-        return msg
+            return Decoded(parse(xml), key)
+        except Malformed as exc:
+            raise Refused(400, str(exc)) from None
 
-    def _decrypt(self, body: bytes, msg_sig: str | None, ts: str, nonce: str) -> str:
+    def _decrypt(self, body: bytes, msg_sig: str | None, ts: str, nonce: str
+                 ) -> tuple[str, str]:
         if not msg_sig:
             raise Refused(403, "missing msg_signature")
-        try:
-            return self._crypto().decrypt_message(_text(body), msg_sig, ts, nonce)
-        except InvalidSignatureException:
-            raise Refused(403, "bad msg_signature") from None
-        except InvalidAppIdException:
-            raise Refused(400, "wrong appid in ciphertext") from None
-        except (ExpatError, KeyError, TypeError, ValueError, IndexError, binascii.Error,
-                struct.error, UnicodeDecodeError):
-            raise Refused(400, "undecryptable body") from None
+        encrypt = _envelope(body)
+        if not signature_ok(self.token, msg_sig, ts, nonce, encrypt):
+            raise Refused(403, "bad msg_signature")
+        first: Refused | None = None
+        for key in self._keys():
+            try:
+                return _decrypt_with(key, self.appid, encrypt), key
+            except Refused as refused:
+                first = first or refused
+        assert first is not None
+        raise first
 
-    def render(self, msg: BaseMessage, reply: str | None, *, transfer: bool = False,
+    def render(self, decoded: Decoded, reply: str | None, *, transfer: bool = False,
                nonce: str = "") -> str:
+        # Our reply goes back the way the delivery came: from our account to the sender.
+        ends = {"source": decoded.parsed.to, "target": decoded.parsed.inbound.openid}
         if transfer:
-            out = TransferCustomerServiceReply(message=msg)
+            out = TransferCustomerServiceReply(**ends)
         elif reply:
-            out = TextReply(message=msg, content=reply)
+            out = TextReply(content=reply, **ends)
         else:
             # WeChat accepts an empty body as "nothing to say"; encrypted or not.
             return ""
-        if not self.safe_mode:
+        if decoded.aes_key is None:
             return out.render()
-        return self._crypto().encrypt_message(out.render(), nonce or _nonce())
+        crypto = WeChatCrypto(self.token, decoded.aes_key, self.appid)
+        return crypto.encrypt_message(out.render(), nonce or _nonce())
+
+
+def _envelope(body: bytes) -> str:
+    """The ciphertext of a safe-mode body: `<xml>...<Encrypt>base64</Encrypt></xml>`."""
+    try:
+        root = xmltodict.parse(_text(body), disable_entities=True).get("xml")
+    except (ExpatError, ValueError):
+        raise Refused(400, "malformed XML envelope") from None
+    encrypt = root.get("Encrypt") if isinstance(root, dict) else None
+    if not isinstance(encrypt, str) or not encrypt:
+        raise Refused(400, "safe mode expects one <Encrypt> element")
+    return encrypt
+
+
+def _decrypt_with(key: str, appid: str, encrypt: str) -> str:
+    raw = base64.b64decode(key + "=")
+    try:
+        return str(PrpCrypto(raw).decrypt(encrypt, appid))
+    except InvalidAppIdException:
+        raise Refused(400, "wrong appid in ciphertext") from None
+    except (KeyError, TypeError, ValueError, IndexError, binascii.Error, struct.error,
+            UnicodeDecodeError):
+        raise Refused(400, "undecryptable body") from None
 
 
 def _text(body: bytes) -> str:

@@ -3,6 +3,10 @@ scanning it (subscribe with ``qrscene_<scene>``, or SCAN for a follower) brings 
 scene here as the LOGIN_SCENE intent's argument. We ask "确认登录融信服网页端？" and tell
 the platform the answer: 1 确认 logs this account in, 2 or 取消 refuses. A scene is
 usable once and expires after 5 minutes (the platform decides; we explain).
+
+Only scenes starting with SCENE_PREFIX are login scenes (the local platform's
+`python -m bot login new` makes `login_<hex>`; the web platform must do the same): any
+other QR scene is a channel code and gets the welcome (docs/wechat.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
 
+SCENE_PREFIX = "login_"
 YES = ("1", "确认", "确认登录", "登录", "是", "是的", "同意", "确定", "好", "好的", "对",
        "yes", "y", "ok")
 NO = ("2", "取消登录", "不登录", "否", "不", "不是", "拒绝", "不是我", "不是我本人", "no", "n")

@@ -58,7 +58,7 @@ async def test_voice_image_and_other_types(harness: Harness) -> None:
     voice = await harness.sim.post(voice_xml(harness.openid, "联系我们。"))
     assert "0871-64980508" in (voice.content or "")
     unheard = await harness.sim.post(voice_xml(harness.openid, ""))
-    assert "没听清" in (unheard.content or "")
+    assert "请发文字" in (unheard.content or "")
     image = await harness.sim.post(image_xml(harness.openid))
     assert "收到您的图片" in (image.content or "")
     from bot.sim import _xml

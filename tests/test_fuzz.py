@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import sqlite3
 import time
 import urllib.error
@@ -16,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.settings import DEV_TOKEN
 from bot.wechat_io import signature
+from bot.wechat_parse import Malformed, parse
 from tests.processes import ServerProcess
 from tests.support import free_port
 
@@ -82,7 +85,8 @@ def safe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 
 def _signed(extra: dict[str, str] | None = None) -> dict[str, str]:
-    ts, nonce = str(int(time.time())), "12345"
+    # A nonce of its own per request: the same signature over another body is a replay.
+    ts, nonce = str(int(time.time())), str(secrets.randbelow(10**10))
     return {"signature": signature(DEV_TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce,
             **(extra or {})}
 
@@ -137,3 +141,59 @@ def test_platform_events_survive_garbage(plain: Target, body: bytes, sign_it: bo
     assert plain.post("/platform/events", body, headers=headers) in (400, 401)
     rows = plain.rows()
     assert rows["platform_events"] == 0 and rows["outbox"] == 0
+
+
+# Message-shaped XML: WeChat's field names in any order, repeated or missing, holding
+# good values, any text, numbers out of range or nested elements. Signed, so it reaches
+# the parser: every case is a reply or a 400, never a 500.
+FIELDS = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "MsgID", "Content",
+          "Event", "EventKey", "Recognition", "MediaId", "Status", "Ticket", "Location_X",
+          "ScanCodeInfo", "Unknown"]
+values = st.one_of(
+    st.sampled_from(["o_fuzz_user", "gh_rxf", "text", "event", "voice", "image", "CLICK",
+                     "subscribe", "SCAN", "TEMPLATESENDJOBFINISH", "CONTACT", "qrscene_x",
+                     "login_abc", "联系我们", "12", "1700000000", "-1", "1e5", ""]),
+    st.integers(-(2**70), 2**70).map(str),
+    st.text(max_size=30).map(escape),
+    st.text(max_size=10).map(lambda t: f"<![CDATA[{t.replace(']]>', '')}]]>"),
+    st.text(alphabet="abc", max_size=5).map(lambda t: f"<b>{t}</b>{t}"),
+)
+base_fields = st.fixed_dictionaries({
+    "ToUserName": st.just("gh_rxf"), "FromUserName": st.just("o_fuzz_user"),
+    "CreateTime": st.just("1700000000"),
+    "MsgType": st.sampled_from(["text", "event", "voice", "image", "location", "weird"])})
+messages = st.builds(
+    lambda base, extra, order: "<xml>" + "".join(
+        f"<{n}>{v}</{n}>" for n, v in sorted([*base.items(), *extra], key=order)) + "</xml>",
+    base_fields, st.lists(st.tuples(st.sampled_from(FIELDS), values), max_size=8),
+    st.sampled_from([lambda kv: 0, lambda kv: kv[0], lambda kv: -len(kv[1])]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(xml=messages)
+def test_parser_answers_or_refuses_cleanly(xml: str) -> None:
+    try:
+        parsed = parse(xml)
+    except Malformed:
+        return
+    inbound = parsed.inbound
+    assert 0 < len(inbound.openid) <= 64 and inbound.openid.isascii()
+    assert 0 <= inbound.msg_id < 2**64 and 0 <= inbound.create_time < 10**10
+    assert inbound.kind in ("text", "voice", "image", "event", "system", "other")
+    assert all(isinstance(v, str) for v in (inbound.text, inbound.event, inbound.event_key))
+    assert len(inbound.dedupe_key) <= 160
+
+
+@FUZZ
+@given(xml=messages)
+def test_wechat_endpoint_answers_or_400s_message_shaped_xml(plain: Target, xml: str) -> None:
+    before = plain.rows()
+    try:
+        parse(xml)
+        ok = True
+    except Malformed:
+        ok = False
+    status = plain.post("/wechat", xml.encode(), _signed())
+    assert status == (200 if ok else 400), (status, xml)
+    if not ok:
+        assert plain.rows() == before

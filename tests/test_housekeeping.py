@@ -29,7 +29,8 @@ async def test_purge_keeps_what_is_still_needed(harness: Harness) -> None:
         first.status = "sent"  # the other one stays pending: never purged
     later = h.clock() + timedelta(days=2)
     counts = await purge(h.runtime.sessions, outbox_days=30, now=later)
-    assert counts == {"deliveries": 2, "conversations": 0, "outbox": 1}
+    assert counts == {"deliveries": 2, "conversations": 0, "outbox": 1, "seen_requests": 2,
+                      "follower_sources": 0}
     assert await _count(h, Delivery) == 0 and await _count(h, Conversation) == 2
     counts = await purge(h.runtime.sessions, outbox_days=30, now=later + timedelta(days=6))
     assert counts["conversations"] == 2 and await _count(h, OutboxRow) == 1

@@ -1,0 +1,88 @@
+"""Replay memory for /wechat: a captured signed request cannot carry another body.
+
+In plain mode WeChat's `signature` covers only token, timestamp and nonce, never the
+body: within the freshness window a captured query string would sign anything. Every
+accepted request's (timestamp, nonce, signature) is remembered with a hash of its body,
+in the database so all server processes share it:
+
+- first time: go on;
+- same triple, same body: WeChat's own retry, which must get the same reply (the
+  delivery dedupe finds it);
+- same triple, another body: a replay, 403.
+
+In safe mode msg_signature covers the ciphertext, so it joins the key: another body
+needs another valid msg_signature, which only the token's holder can make, and two real
+deliveries that happen to share a timestamp and nonce are both let in. (In plain mode
+such a pair cannot be told from a replay; WeChat's nonces are random ~10-digit numbers,
+so it takes thousands of deliveries a second to meet one; safe mode avoids it.) The
+whole request seen again is still WeChat's retry. Rows live for the window;
+housekeeping purges them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from adapters.database import PhaseRunner
+from adapters.sqltypes import utcnow
+from bot.models import SeenRequest
+
+WINDOW = 600  # seconds: WeChat's signatures are honoured this long (signature_max_age)
+
+_T = SeenRequest.__table__
+_SELECT = select(_T.c.body_hash, _T.c.seen_at).where(_T.c.key == bindparam("key"))
+_RENEW = update(_T).where(_T.c.key == bindparam("w_key"))
+
+
+class Seen(Enum):
+    FIRST = "first"
+    RETRY = "retry"  # the same request again: WeChat retrying after no answer
+    REPLAY = "replay"  # the same signature over another body
+
+
+def request_key(query: dict[str, str], body_signed: bool) -> str:
+    parts = [query.get("timestamp", ""), query.get("nonce", ""),
+             query.get("signature", "").lower()]
+    if body_signed:  # only where it is checked: in plain mode anyone may add one
+        parts.append(query.get("msg_signature", "").lower())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class ReplayGuard:
+    def __init__(self, runner: PhaseRunner, window: int = WINDOW,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._runner = runner
+        self.window = timedelta(seconds=window or WINDOW)
+        self._clock = clock
+        dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
+        # Built once so SQLAlchemy finds the compiled statement in its cache.
+        self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
+
+    async def check(self, query: dict[str, str], body: bytes, *, body_signed: bool) -> Seen:
+        """`body_signed`: safe mode, where msg_signature (already verified) covers it."""
+        key = request_key(query, body_signed)
+        body_hash = hashlib.sha256(body).hexdigest()
+        now = self._clock()
+        return await self._runner.run(self._remember, key, body_hash, now, write=True)
+
+    def _remember(self, conn: Connection, key: str, body_hash: str, now: datetime) -> Seen:
+        # The usual case is one statement: the insert lands.
+        if conn.execute(self._insert, {"key": key, "body_hash": body_hash,
+                                       "seen_at": now}).rowcount == 1:
+            return Seen.FIRST
+        row = conn.execute(_SELECT, {"key": key}).one_or_none()
+        if row is None or row.seen_at < now - self.window:
+            # Purged meanwhile, or remembered beyond its window (freshness checks off).
+            conn.execute(_RENEW, {"w_key": key, "body_hash": body_hash, "seen_at": now})
+            if row is None:
+                conn.execute(self._insert, {"key": key, "body_hash": body_hash,
+                                            "seen_at": now})
+            return Seen.FIRST
+        return Seen.RETRY if row.body_hash == body_hash else Seen.REPLAY
