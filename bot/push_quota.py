@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import OutboxRow, WeChatUser
@@ -31,14 +31,13 @@ _SPENT = (update(_U).where(_MINE, _U.c.last_inbound_at == bindparam("opened"))
           .values(cs_remaining=0))
 # Taken first in the waiting transaction: the user row's lock orders it against the step
 # that opens a window and releases waiting rows, so no row is left waiting beside a
-# fresh quota. The count includes the row about to wait.
+# fresh quota. An increment, not a count: PostgreSQL re-reads a row it waited for, but a
+# subquery would still see the statement's older snapshot. Exact, as only this moves a
+# row into "waiting" and only the release (which zeroes it) moves rows out.
 _HOLD = (update(_U)
          .where(_MINE, or_(_U.c.cs_remaining <= 0, _U.c.cs_expires_at.is_(None),
                            _U.c.cs_expires_at <= bindparam("now")))
-         .values(cs_waiting=select(func.count()).select_from(_O)
-                 .where(_O.c.openid == bindparam("w_openid"), _O.c.status == "waiting",
-                        _O.c.id != bindparam("w_row_id"))
-                 .scalar_subquery() + 1))
+         .values(cs_waiting=_U.c.cs_waiting + 1))
 _ROW = update(_O).where(_O.c.id == bindparam("w_row_id"))
 
 
@@ -70,8 +69,7 @@ class Quotas:
         now = self.clock()
         attempts = max(row.attempts - 1, 0)  # waiting is not a failed try
         async with self.sessions.begin() as session:
-            held = await session.execute(_HOLD, {"w_openid": row.openid, "w_row_id": row.id,
-                                                 "now": now})
+            held = await session.execute(_HOLD, {"w_openid": row.openid, "now": now})
             if held.rowcount:
                 values = {"status": "waiting", "last_error": why[:500], "attempts": attempts}
             else:
