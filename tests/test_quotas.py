@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from adapters import database
 from adapters.outbox import OutboxItem, enqueue
 from adapters.wechat_api import WeChatApiClient
-from bot import cli
+from bot import cli, observe
 from bot.models import WeChatUser
 from bot.push_worker import PushWorker
 from bot.sim import event_xml
@@ -220,6 +221,15 @@ async def test_daily_api_quota_is_retried_not_dead_and_shown_in_metrics(
         text = await resp.text()
     assert "rxf_wechat_daily_quota_reached 1.0" in text
     assert 'rxf_wechat_api_errors_total{errcode="45009"}' in text
+
+
+@pytest.mark.parametrize(("hit", "reached"), [("2026-12-01T15:59:59", False),
+                                               ("2026-12-01T16:00:00", True)])
+def test_the_daily_quota_state_ends_at_beijing_midnight(hit: str, reached: bool) -> None:
+    now = datetime.fromisoformat("2026-12-01T16:30:00+00:00").timestamp()  # 00:30 in Beijing
+    last_hit = datetime.fromisoformat(hit + "+00:00").timestamp()
+    assert observe.daily_quota_reached(last_hit, now) is reached
+    assert observe.daily_quota_reached(0.0, now) is False
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
