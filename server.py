@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     worker = PushWorker(engine, sessions, api, templates=settings.templates(),
                         max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
-                        max_delay=settings.push_max_delay, clock=clock)
+                        max_delay=settings.push_max_delay, clock=clock,
+                        give_up_after=timedelta(days=settings.push_give_up_days))
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
@@ -187,7 +188,8 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
     if settings.uses_fake_wechat:
         from bot.fake_wechat import FakeWeChat
 
-        fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret)
+        fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
+                          window_clock=lambda: clock().timestamp())
         app[FAKE_WECHAT] = fake
         app.add_subapp("/fake-wechat/", fake.app())
 

@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
     reload.add_argument("--url", default=None)
 
     outbox = sub.add_parser("outbox", help="what is queued, sent, dead and why")
-    outbox.add_argument("--status", choices=("pending", "sent", "dead", "ended"))
+    outbox.add_argument("--status", choices=("pending", "waiting", "sent", "dead", "ended"))
     outbox.add_argument("--retry", type=int, metavar="ID", help="re-queue a dead row")
     outbox.add_argument("--limit", type=int, default=30)
 

@@ -168,7 +168,8 @@ async def run_chat(url: str, openid: str, settings: Settings, *, subscribe: bool
     base = url.rsplit("/wechat", 1)[0]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         sim = WeChatSim(url, settings.wechat_token, appid=settings.wechat_appid,
-                        aes_key=settings.wechat_aes_key, session=session)
+                        aes_key=settings.wechat_aes_key, session=session,
+                        fake_url=f"{base}/fake-wechat/")
         chat = Chat(sim, base, openid)
         try:
             async with session.get(f"{base}/healthz") as resp:

@@ -13,6 +13,10 @@ Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", fake.app())`, the
 RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
 `run_standalone`. The chat simulator follows what was sent through the long-poll
 `GET _sent?after=<next_after>&wait=20`.
+
+Customer-service quotas are counted as WeChat counts them (docs/wechat.md): whoever plays
+WeChat's delivering side (bot/sim.py) reports each user action to `POST _inbound`
+(`user_acted`); a user the fake has heard nothing of has no window (45015).
 """
 
 from __future__ import annotations
@@ -59,10 +63,20 @@ class Fault:
     count: int = 1  # calls left to hit
 
 
+# WeChat's own table, kept apart from the bot's (bot/cs_quota.py) on purpose: the fake
+# is the check on it. (messages allowed, seconds they last)
+MESSAGE_QUOTA = (5, 48 * 3600.0)
+EVENT_QUOTA = (3, 60.0)
+QUOTA_EVENTS = frozenset({"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"})
+
+
 @dataclass
 class FakeUser:
     subscribed: bool = True
-    window_open: bool = True  # inside the 48-hour customer-service window
+    # The customer-service window of the user's latest action: messages left, and until
+    # when (window clock). Nothing heard of the user: no window.
+    quota_left: int = 0
+    quota_until: float = 0.0
 
 
 def _is_int(value: Any) -> bool:
@@ -94,6 +108,7 @@ class FakeWeChat:
         template_ids: Iterable[str] | None = None,
         grace_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        window_clock: Callable[[], float] | None = None,
     ) -> None:
         self.appid = appid
         self.secret = secret
@@ -107,6 +122,8 @@ class FakeWeChat:
         self.menu: dict[str, Any] | None = None
         self.faults: list[Fault] = []
         self.tokens = TokenStore(ttl=token_ttl, clock=clock, grace_seconds=grace_seconds)
+        # Customer-service windows last 48 hours: a test moves this clock, not the token one.
+        self.window_clock = window_clock or clock
         self._next_id = 1  # never reset, so a poller's `after` stays meaningful
         self._waiters: set[asyncio.Future[None]] = set()
 
@@ -150,7 +167,39 @@ class FakeWeChat:
         self.tokens.expire_all(errcode)
 
     def set_user(self, openid: str, *, subscribed: bool = True, window_open: bool = True) -> None:
-        self.users[openid] = FakeUser(subscribed, window_open)
+        """window_open: as if the user had just written (5 messages within 48 hours);
+        False: no window at all."""
+        user = FakeUser(subscribed)
+        if window_open:
+            self._open(user, MESSAGE_QUOTA)
+        self.users[openid] = user
+
+    def user_acted(self, openid: str, msg_type: str, event: str = "") -> FakeUser:
+        """A user action WeChat delivered: a message opens 5 within 48 hours; a click, a
+        subscribe or a scan 3 within a minute, replacing what was left; other events
+        open nothing. (Un)subscribing also changes the follower state."""
+        user = self.users.setdefault(openid, FakeUser())
+        event = event.lower()
+        if msg_type != "event":
+            self._open(user, MESSAGE_QUOTA)
+        elif event in QUOTA_EVENTS:
+            self._open(user, EVENT_QUOTA)
+        if msg_type == "event" and event in ("subscribe", "unsubscribe"):
+            user.subscribed = event == "subscribe"
+        return user
+
+    def take_custom_quota(self, openid: str) -> None:
+        """Spend one customer-service message, or ApiError 45015 (no window, or not
+        following) / 45047 (window used up)."""
+        user = self.users.get(openid)
+        if user is None or not user.subscribed or self.window_clock() >= user.quota_until:
+            raise ApiError(45015)
+        if user.quota_left <= 0:
+            raise ApiError(45047)
+        user.quota_left -= 1
+
+    def _open(self, user: FakeUser, quota: tuple[int, float]) -> None:
+        user.quota_left, user.quota_until = quota[0], self.window_clock() + quota[1]
 
     def issue_token(self) -> str:
         """A valid access token without an HTTP round trip (not counted as a fetch)."""
@@ -256,7 +305,7 @@ class FakeWeChat:
         return found, max(after, self._next_id - 1)
 
     def user(self, openid: str) -> FakeUser:
-        # Unknown users count as followers chatting right now, so local runs just work.
+        # Unknown users count as followers (templates reach them) without a window.
         return self.users.get(openid) or FakeUser()
 
     def grant(

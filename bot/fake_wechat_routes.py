@@ -133,9 +133,7 @@ class _Routes:
     async def custom_send(self, request: web.Request) -> dict[str, Any]:
         body = parse_json_body(await request.read())
         check_custom(body)
-        user = self.fake.user(body["touser"])
-        if not (user.subscribed and user.window_open):
-            raise ApiError(45015)
+        self.fake.take_custom_quota(body["touser"])
         self.fake.record("custom", body["touser"], body)
         return dict(_OK)
 
@@ -248,6 +246,19 @@ class _Routes:
         self.fake.set_user(openid, subscribed=subscribed, window_open=window_open)
         return _json({"ok": True})
 
+    async def user_acted(self, request: web.Request) -> web.Response:
+        """What WeChat saw a user do: {"openid", "msg_type", "event"} (bot/sim.py)."""
+        try:
+            body = await _control_body(request)
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        openid, msg_type, event = body.get("openid"), body.get("msg_type"), body.get("event", "")
+        if not isinstance(openid, str) or not openid:
+            return _bad_request("openid is required")
+        if not isinstance(msg_type, str) or not msg_type or not isinstance(event, str):
+            return _bad_request("msg_type (and event, if given) must be non-empty strings")
+        return _json(asdict(self.fake.user_acted(openid, msg_type, event)))
+
     async def reset(self, request: web.Request) -> web.Response:
         self.fake.reset()
         return _json({"ok": True})
@@ -285,6 +296,7 @@ def build_app(fake: FakeWeChat) -> web.Application:
     r.add_post("/_expire_tokens", routes.expire_tokens)
     r.add_post("/_tokens", routes.tokens)
     r.add_post("/_users", routes.set_user)
+    r.add_post("/_inbound", routes.user_acted)
     r.add_post("/_reset", routes.reset)
     r.add_get("/_stats", routes.stats)
     return app

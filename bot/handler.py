@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from adapters.outbox import OutboxItem
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
-from bot import step_ports
+from bot import cs_quota, step_ports
 from bot.events import ANSWERED, EventHandler
 from bot.inbound import Inbound
 from bot.locks import UserLocks
@@ -112,6 +112,9 @@ class Bot:
                 ctx.text, ctx.reader = inbound.text, self.router.understand
             with self.store.step_connection(conn):
                 replies, subscribed = await self._route(ctx, loaded, inbound)
+            opens = cs_quota.opened_by(inbound)
+            if opens is not None:  # the rows that waited for this go out now
+                replies = cs_quota.tell_waiting(replies, loaded.cs_waiting, opens)
             replies = split_long(replies)
             handoff.committing = True
             if handoff.detached:
@@ -126,9 +129,8 @@ class Bot:
                 record, later = replies[:1], replies[1:]
             outbox = [OutboxItem(inbound.openid, "text", {"content": r.content})
                       for r in later if isinstance(r, Text)]
-            touch = inbound.event not in ("unsubscribe", "templatesendjobfinish")
             written = await self.store.commit_step(key, loaded, now, record, outbox,
-                                                   touch_user=touch, subscribed=subscribed,
+                                                   opens=opens, subscribed=subscribed,
                                                    conn=conn)
             if not written:  # another process delivered the same key first
                 return Outcome(await self.store.delivery(key) or [], duplicate=True)

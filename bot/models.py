@@ -24,8 +24,15 @@ class WeChatUser(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Opens WeChat's 48-hour customer-service window.
+    # The customer-service window (bot/cs_quota.py): when the user's latest click,
+    # subscribe, scan or message opened it, which kind, until when and how many
+    # customer-service messages are left in it.
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cs_kind: Mapped[str | None] = mapped_column(String(8))
+    cs_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cs_remaining: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Outbox rows waiting for a window ("waiting"); the user's next action releases them.
+    cs_waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

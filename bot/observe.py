@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,6 +31,14 @@ STEP_SECONDS = Histogram("rxf_step_seconds", "Time from request to passive reply
 DUPLICATES = Counter("rxf_duplicates_total", "Retried deliveries answered from the record")
 FAQ = Counter("rxf_faq_total", "FAQ questions by result", ["result"])
 WECHAT_ERRORS = Counter("rxf_wechat_api_errors_total", "WeChat API errors", ["errcode"])
+# 45009: the account's API calls for the day are used up (WeChat resets them at midnight,
+# Beijing time). The latest across processes, so /metrics can say whether it is today.
+DAILY_QUOTA_ERRCODE = 45009
+DAILY_QUOTA_HIT_NAME = "rxf_wechat_daily_quota_hit_timestamp_seconds"
+DAILY_QUOTA_HIT = Gauge(DAILY_QUOTA_HIT_NAME,
+                        "When WeChat last answered 45009 (API daily quota reached)",
+                        multiprocess_mode="max")
+BEIJING = timezone(timedelta(hours=8))
 REFUSED = Counter("rxf_refused_total", "Requests refused before any work", ["reason"])
 READINGS = Counter("rxf_readings_total", "Messages read for intent and slots, by outcome",
                    ["kind"])
@@ -68,6 +78,17 @@ def faq(result: str) -> None:
 
 def wechat_error(errcode: int | None) -> None:
     WECHAT_ERRORS.labels(str(errcode) if errcode is not None else "network").inc()
+    if errcode == DAILY_QUOTA_ERRCODE:
+        DAILY_QUOTA_HIT.set(time.time())
+
+
+def daily_quota_reached(last_hit: float, now: float | None = None) -> bool:
+    """A 45009 since the last Beijing midnight: WeChat refuses API calls until the next."""
+    if last_hit <= 0:
+        return False
+    today = datetime.fromtimestamp(now if now is not None else time.time(), BEIJING)
+    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
+    return datetime.fromtimestamp(last_hit, UTC) >= midnight
 
 
 async def render(outbox_counts: Callable[[], Awaitable[dict[str, int]]]) -> tuple[bytes, str]:
@@ -75,15 +96,25 @@ async def render(outbox_counts: Callable[[], Awaitable[dict[str, int]]]) -> tupl
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         prom_mp.MultiProcessCollector(registry)
-        body = generate_latest(registry)
     else:
         from prometheus_client import REGISTRY
 
-        body = generate_latest(REGISTRY)
+        registry = REGISTRY
+    body = generate_latest(registry)
     # The outbox is a fact of the database, not of a process: read it at scrape time.
+    # "waiting" rows wait for their user's next message (no customer-service quota).
     current = CollectorRegistry()
     gauge = Gauge("rxf_outbox_rows", "Outbox rows by status", ["status"], registry=current)
     counts = await outbox_counts()
-    for status in ("pending", "sent", "dead", "ended"):
+    for status in ("pending", "waiting", "sent", "dead", "ended"):
         gauge.labels(status).set(counts.get(status, 0))
+    Gauge("rxf_wechat_daily_quota_reached",
+          "1 while WeChat's API daily quota is used up (a 45009 since midnight, Beijing)",
+          registry=current).set(1 if daily_quota_reached(_last_quota_hit(registry)) else 0)
     return body + generate_latest(current), CONTENT_TYPE_LATEST
+
+
+def _last_quota_hit(registry: CollectorRegistry) -> float:
+    return max((sample.value for metric in registry.collect()
+                if metric.name == DAILY_QUOTA_HIT_NAME for sample in metric.samples),
+               default=0.0)

@@ -4,6 +4,11 @@ Rows are claimed by pushing their `next_attempt_at` forward by a lease in the sa
 statement that selects them (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two workers
 never take the same row, and a worker that dies mid-send leaves the row to be taken
 again when the lease runs out. Nothing is held in memory that a restart could lose.
+
+Customer-service messages (step follow-ups, pushes without a usable template) spend the
+user's WeChat quota (bot/cs_quota.py); with none left the row waits for the user's next
+action instead of failing. A push to a user we have never seen is given up after
+RXF_PUSH_GIVE_UP_DAYS.
 """
 
 from __future__ import annotations
@@ -24,20 +29,25 @@ from adapters.database import is_postgres
 from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
 from bot.models import OutboxRow, WeChatUser
+from bot.push_quota import Quotas
 from bot.push_render import render_push
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-WINDOW = timedelta(hours=48)
-RETRYABLE = {None, -1, 45009, 45047}
+RETRYABLE = {None, -1, 45009}
 # Token errors say nothing about the push: it waits for the token to be replaced
 # (docs/wechat.md, "Access tokens") and they never count toward going dead.
 TOKEN_ERRORS = {40001, 40014, 42001}
 TOKEN_WAIT = 30.0  # the least time between two force refreshes
-ENDED = {43004: "用户未关注", 40003: "openid无效", 45015: "客服消息窗口已关闭"}
+# The account's API calls for the day are used up: it passes at midnight, so rows keep
+# trying (at the longest delay) instead of going dead.
+DAILY_QUOTA = 45009
+ENDED = {43004: "用户未关注", 40003: "openid无效"}
 TEMPLATE_REFUSED = {40037, 47003, 40036}
 NO_TEMPLATE_WAIT = timedelta(minutes=30)
+NO_QUOTA = "客服消息额度已用完或窗口已关闭（无可用模板），等用户下次发消息后发出"
+WECHAT_NO_QUOTA = {45015: "客服消息窗口已关闭", 45047: "客服消息额度已用完"}
 
 
 @dataclass
@@ -50,12 +60,21 @@ class Undeliverable(Exception):
     """Nothing can deliver this now; keep the row and look again later."""
 
 
+class Waiting(Exception):
+    """No customer-service quota: the row waits for the user's next action."""
+
+
+class GiveUp(Exception):
+    """Nothing will ever deliver this row."""
+
+
 class PushWorker:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
                  api: WeChatApi, *, templates: dict[str, str | None],
                  max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
                  interval: float = 0.5, base_delay: float = 2.0, max_delay: float = 600.0,
-                 clock: Callable[[], datetime] = utcnow, detail_url: str | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, detail_url: str | None = None,
+                 give_up_after: timedelta = timedelta(days=7)) -> None:
         self.engine = engine
         self.sessions = sessions
         self.api = api
@@ -67,6 +86,8 @@ class PushWorker:
         self.max_delay = max_delay
         self.clock = clock
         self.detail_url = detail_url
+        self.give_up_after = give_up_after
+        self.quotas = Quotas(sessions, clock)
         self._gate = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._pg = is_postgres(engine)
@@ -93,7 +114,7 @@ class PushWorker:
     async def run_once(self) -> int:
         rows = await self.claim()
         if rows:
-            users = await self._users({r.openid for r in rows if r.kind == "push"})
+            users = await self._users({r.openid for r in rows})
             finisher = _Finisher(self.sessions)
             await asyncio.gather(*(self._deliver(row, users, finisher) for row in rows))
             await finisher.flush()
@@ -118,15 +139,27 @@ class PushWorker:
             return {}
         async with self.sessions() as session:
             found = await session.execute(
-                select(WeChatUser.openid, WeChatUser.subscribed, WeChatUser.last_inbound_at)
+                select(WeChatUser.openid, WeChatUser.subscribed)
                 .where(WeChatUser.openid.in_(openids)))
-            return {o: _User(s, t) for o, s, t in found}
+            return {o: _User(s) for o, s in found}
 
     async def _deliver(self, row: OutboxRow, users: dict[str, _User],
                        finisher: _Finisher) -> None:
         async with self._gate:
             try:
                 sent = await self._send(row, users.get(row.openid))
+            except Waiting as why:
+                if await self.quotas.hold(row, str(why)):
+                    log.info("push %s to %s waits for the user: %s", row.id, row.openid, why,
+                             extra={"row_id": row.id, "openid": row.openid})
+                else:
+                    self.wake()  # a window opened meanwhile: the row is due again
+                return
+            except GiveUp as why:
+                log.info("push %s to %s ended: %s", row.id, row.openid, why,
+                         extra={"row_id": row.id, "openid": row.openid})
+                finisher.add(row, status="ended", last_error=str(why))
+                return
             except Undeliverable as why:
                 finisher.add(row, status="pending", last_error=str(why),
                              next_attempt_at=self.clock() + NO_TEMPLATE_WAIT,
@@ -140,11 +173,10 @@ class PushWorker:
 
     async def _send(self, row: OutboxRow, user: _User | None) -> Sent:
         payload = json.loads(row.payload)
-        if row.kind == "text":
-            await self.api.send_text(row.openid, payload["content"])
-            return Sent("custom")
         if user is not None and not user.subscribed:
             raise WeChatApiError(43004, "unsubscribed (skipped)")
+        if row.kind == "text":
+            return await self._custom(row, user, payload["content"])
         rendered = render_push(payload, self.detail_url)
         template_id = self.templates.get(payload.get("event", ""))
         if template_id:
@@ -157,12 +189,35 @@ class PushWorker:
                     raise
                 log.warning("template %s refused (%s); trying customer-service message",
                             template_id, exc.errcode)
-        window_open = user is not None and user.last_inbound_at is not None \
-            and self.clock() - user.last_inbound_at < WINDOW
-        if not window_open:
-            raise Undeliverable("无可用模板且客服窗口已关闭，等待模板或用户再次互动")
-        await self.api.send_text(row.openid, rendered.text)
+        return await self._custom(row, user, rendered.text)
+
+    async def _custom(self, row: OutboxRow, user: _User | None, content: str) -> Sent:
+        """A customer-service message, spending one of the user's quota."""
+        if user is None:
+            self._never_seen(row)
+        opened = await self.quotas.take(row.openid)
+        if opened is None:
+            raise Waiting(NO_QUOTA)
+        try:
+            await self.api.send_text(row.openid, content)
+        except WeChatApiError as exc:
+            if exc.errcode in WECHAT_NO_QUOTA:
+                await self.quotas.spent(row.openid, opened)
+                raise Waiting(f"{exc.errcode} {WECHAT_NO_QUOTA[exc.errcode]}，"
+                              "等用户下次发消息后发出") from exc
+            if exc.errcode not in (None, -1):  # refused outright: WeChat counted nothing
+                await self.quotas.give_back(row.openid, opened)
+            raise
         return Sent("custom")
+
+    def _never_seen(self, row: OutboxRow) -> None:
+        """No row for this user: they never followed or wrote, so no window can open
+        for them until they do; after give_up_after nobody is waiting for the news."""
+        days = self.give_up_after.total_seconds() / 86400
+        if self.clock() - row.created_at >= self.give_up_after:
+            raise GiveUp(f"用户从未与公众号互动，{days:g}天后放弃")
+        raise Undeliverable(f"用户从未与公众号互动（无客服窗口）且无可用模板；"
+                            f"等其关注或发消息，{days:g}天后放弃")
 
     def _failure(self, row: OutboxRow, exc: WeChatApiError) -> dict[str, Any]:
         # The numbers are also fields of the JSON line, so a log query can filter on them.
@@ -178,7 +233,8 @@ class PushWorker:
                         row.openid, wait, exc.errmsg, extra={**fields, "retry_in": round(wait)})
             return {"status": "pending", "last_error": str(exc), "attempts": row.attempts - 1,
                     "next_attempt_at": self.clock() + timedelta(seconds=wait)}
-        if exc.errcode in RETRYABLE and row.attempts < self.max_attempts:
+        if exc.errcode in RETRYABLE and (row.attempts < self.max_attempts
+                                         or exc.errcode == DAILY_QUOTA):
             delay = min(self.max_delay, self.base_delay * 2 ** (row.attempts - 1))
             delay *= random.uniform(0.5, 1.0)  # jitter: a recovered WeChat is not stampeded
             log.warning("push %s to %s failed: errcode %s (%s), attempt %s of %s; "
@@ -197,7 +253,6 @@ class PushWorker:
 @dataclass(frozen=True)
 class _User:
     subscribed: bool
-    last_inbound_at: datetime | None
 
 
 _COLUMNS = ("status", "last_error", "next_attempt_at", "sent_at", "msgid", "channel",

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     push_base_delay: float = Field(2.0, gt=0)
     push_max_delay: float = Field(600.0, gt=0)
     outbox_retention_days: int = Field(30, ge=1)
+    # A push to a user who never followed or wrote (no window can open) ends after this.
+    push_give_up_days: int = Field(7, ge=1)
 
     # Extra dialog modules (comma-separated import paths), e.g. a pilot flow or test form.
     extra_dialogs: str = ""

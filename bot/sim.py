@@ -80,12 +80,18 @@ class Reply:
 
 
 class WeChatSim:
-    """Posts signed deliveries to a running bot, like WeChat's servers do."""
+    """Posts signed deliveries to a running bot, like WeChat's servers do.
+
+    With `fake_url` (the fake WeChat API's base, e.g. http://host:port/fake-wechat/) each
+    action is first reported to the fake, which opens customer-service windows from them
+    as WeChat does (a user action reaches WeChat before the bot)."""
 
     def __init__(self, url: str, token: str, *, appid: str = "", aes_key: str | None = None,
-                 session: aiohttp.ClientSession | None = None) -> None:
+                 session: aiohttp.ClientSession | None = None,
+                 fake_url: str | None = None) -> None:
         self.url = url
         self.token = token
+        self.fake_url = fake_url.rstrip("/") + "/" if fake_url else None
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
         self._session = session
         self._own = session is None
@@ -126,7 +132,26 @@ class WeChatSim:
 
     async def post(self, xml: str) -> Reply:
         query, body = self.wrap(xml)
+        await self.tell_fake(xml)
         return await self.post_raw(query, body)
+
+    async def tell_fake(self, xml: str) -> None:
+        """Report the action in `xml` to the fake WeChat API (when there is one)."""
+        if self.fake_url is None:
+            return
+        try:
+            data = xmltodict.parse(xml)["xml"]
+            action = {"openid": str(data["FromUserName"]), "msg_type": str(data["MsgType"]),
+                      "event": str(data.get("Event") or "")}
+        except Exception:  # deliberately malformed XML: WeChat would not deliver it either
+            return
+        if self._session is None:
+            await self.__aenter__()
+        try:
+            async with self.session.post(f"{self.fake_url}_inbound", json=action) as resp:
+                await resp.read()
+        except (aiohttp.ClientError, TimeoutError):
+            pass  # the fake is gone (a restart): its windows are gone with it
 
     async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
         if self._session is None:

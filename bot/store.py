@@ -2,7 +2,7 @@
 
 The hot path is two round trips: one statement reads the delivery (a retry?), the user
 and the conversation together; one short transaction writes the delivery, the
-conversation (version-checked), the user's last activity and any outbox rows. The step
+conversation (version-checked), the user's customer-service window and any outbox rows. The step
 itself runs outside any transaction, so a slow adapter never holds SQLite's write lock.
 Either all of a step lands or none of it does.
 """
@@ -26,12 +26,15 @@ from sqlalchemy.sql import Executable
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
+from bot.cs_quota import Quota
 from bot.models import Conversation, Delivery, WeChatUser
 from dialogs.base import ConvState
 from dialogs.replies import Reply, from_json, to_json
 
-# The 48-hour window only needs minute precision; skip rewriting the user row for every
-# message of a conversation.
+# A message's 48-hour window only needs minute precision: while the stored window is a
+# message window with its full 5 left and opened less than this ago, the user row is not
+# rewritten (its expiry then runs a few minutes early, never late). Anything spent from
+# it, or an event's one-minute window, is rewritten on every message.
 TOUCH_EVERY = timedelta(minutes=5)
 
 # One statement: the delivery (a retry?), the user and the conversation. Built from the
@@ -40,6 +43,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 _D, _U, _C = Delivery.__table__, WeChatUser.__table__, Conversation.__table__
 _READ = select(
     _D.c.replies, _U.c.openid.label("known"), _U.c.subscribed, _U.c.last_inbound_at,
+    _U.c.cs_kind, _U.c.cs_remaining, _U.c.cs_waiting,
     _C.c.dialog, _C.c.state, _C.c.data, _C.c.version, _C.c.updated_at, _C.c.rl_window,
     _C.c.rl_count,
 ).select_from(
@@ -59,6 +63,11 @@ _UPDATE_CONVERSATION = update(_C).where(_C.c.openid == bindparam("w_openid"),
 _INSERT_DELIVERY = insert(_D)
 _INSERT_OUTBOX = insert(OutboxRow.__table__)
 _TOUCH_USER = update(_U).where(_U.c.openid == bindparam("w_openid"))
+# Rows that waited for a window go now; the worker takes them within the new quota.
+_RELEASE = (update(OutboxRow.__table__)
+            .where(OutboxRow.__table__.c.openid == bindparam("w_openid"),
+                   OutboxRow.__table__.c.status == "waiting")
+            .values(status="pending", next_attempt_at=bindparam("now")))
 # PostgreSQL, the usual step (a conversation already saved, no user row or outbox to
 # write): the delivery is inserted only if the version-checked update matched, in one
 # statement, atomic without BEGIN and COMMIT: one round trip instead of four.
@@ -89,6 +98,9 @@ class Loaded:
     rl_count: int
     subscribed: bool | None = None
     last_inbound_at: datetime | None = None
+    cs_kind: str | None = None
+    cs_remaining: int = 0
+    cs_waiting: int = 0  # outbox rows waiting for this user's next action
 
 
 class ConversationStore:
@@ -115,9 +127,11 @@ class ConversationStore:
 
     def _loaded(self, openid: str, row: Any) -> Loaded:
         known = row["known"] is not None
+        window = {"last_inbound_at": row["last_inbound_at"], "cs_kind": row["cs_kind"],
+                  "cs_remaining": row["cs_remaining"] or 0,
+                  "cs_waiting": row["cs_waiting"] or 0}
         if row["version"] is None:
-            return Loaded(ConvState(openid=openid), known, 0, 0, row["subscribed"],
-                          row["last_inbound_at"])
+            return Loaded(ConvState(openid=openid), known, 0, 0, row["subscribed"], **window)
         data = json.loads(self._cipher.decrypt(row["data"])) if row["data"] else {}
         conv = ConvState(
             openid=openid, dialog=row["dialog"], state=row["state"],
@@ -127,14 +141,17 @@ class ConversationStore:
             updated_at=row["updated_at"], version=row["version"],
         )
         return Loaded(conv, True, row["rl_window"], row["rl_count"], row["subscribed"],
-                      row["last_inbound_at"])
+                      **window)
 
     async def commit_step(self, key: str, loaded: Loaded, now: datetime, record: list[Reply],
-                          outbox: Sequence[OutboxItem], *, touch_user: bool,
+                          outbox: Sequence[OutboxItem], *, opens: Quota | None = None,
                           subscribed: bool | None = None,
                           conn: AsyncConnection | None = None) -> bool:
         """Write one step. False when another delivery of the same key won (a retry
-        racing across processes without the lock): nothing of this one is written."""
+        racing across processes without the lock): nothing of this one is written.
+
+        `opens`: the customer-service quota the inbound gives (bot/cs_quota.py); it
+        replaces the user's window and releases the rows that waited for one."""
         conv = loaded.conv
         data = {"values": conv.values, "scratch": conv.scratch, "choices": conv.choices,
                 "paused": conv.paused, "kept": conv.kept, "human": conv.human_until}
@@ -144,7 +161,8 @@ class ConversationStore:
                "rl_window": loaded.rl_window, "rl_count": loaded.rl_count}
         delivery = {"key": key, "openid": conv.openid, "created_at": now,
                     "replies": json.dumps([to_json(r) for r in record], ensure_ascii=False)}
-        user = self._user_statement(loaded, now, touch_user, subscribed)
+        release = opens is not None and loaded.cs_waiting > 0
+        user = self._user_statement(loaded, now, opens, subscribed, release)
         rows = [outbox_values(i, now) for i in outbox]
 
         def write(conn: Connection) -> None:
@@ -152,6 +170,8 @@ class ConversationStore:
             _save_conversation(conn, conv, row)
             if user is not None:
                 conn.execute(*user)
+            if release:  # after the user row: a worker marking a row waiting holds it
+                conn.execute(_RELEASE, {"w_openid": conv.openid, "now": now})
             if rows:
                 conn.execute(_INSERT_OUTBOX, rows)
 
@@ -175,20 +195,23 @@ class ConversationStore:
         conv.version += 1
         return True
 
-    def _user_statement(self, loaded: Loaded, now: datetime, inbound: bool,
-                        subscribed: bool | None) -> Executable | None:
-        fresh = loaded.last_inbound_at is not None and now - loaded.last_inbound_at < TOUCH_EVERY
-        if loaded.known_user and subscribed is None and (not inbound or fresh):
-            return None
-        if subscribed is None and loaded.known_user:
-            return _TOUCH_USER, {"w_openid": loaded.conv.openid, "last_inbound_at": now}
+    def _user_statement(self, loaded: Loaded, now: datetime, opens: Quota | None,
+                        subscribed: bool | None, release: bool
+                        ) -> tuple[Executable, dict[str, Any]] | None:
+        window: dict[str, Any] = {}
+        if opens is not None:
+            window = {"last_inbound_at": now, "cs_kind": opens.kind,
+                      "cs_expires_at": now + opens.lasts, "cs_remaining": opens.count}
+            if release:
+                window["cs_waiting"] = 0
+        if loaded.known_user and subscribed is None:
+            if opens is None or (not release and _still_whole(loaded, opens, now)):
+                return None
+            return _TOUCH_USER, {"w_openid": loaded.conv.openid, **window}
         values: dict[str, Any] = {"openid": loaded.conv.openid, "created_at": now,
                                   "subscribed": subscribed is not False,
-                                  "subscribed_at": now,
-                                  "last_inbound_at": now if inbound else None}
-        changes: dict[str, Any] = {}
-        if inbound:
-            changes["last_inbound_at"] = now
+                                  "subscribed_at": now, **window}
+        changes: dict[str, Any] = dict(window)
         if subscribed is True and loaded.subscribed is not True:
             changes.update(subscribed=True, subscribed_at=now)
         elif subscribed is False:
@@ -198,6 +221,14 @@ class ConversationStore:
         if changes:
             return stmt.on_conflict_do_update(index_elements=["openid"], set_=changes), {}
         return stmt.on_conflict_do_nothing(index_elements=["openid"]), {}
+
+
+def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
+    """The stored window already is what `opens` would write, give or take minutes."""
+    opened = loaded.last_inbound_at
+    return (opens.lasts > TOUCH_EVERY and loaded.cs_kind == opens.kind
+            and loaded.cs_remaining >= opens.count
+            and opened is not None and now - opened < TOUCH_EVERY)
 
 
 def _read(conn: Connection, key: str, openid: str) -> Any:

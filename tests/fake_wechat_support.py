@@ -62,6 +62,10 @@ class Env:
         return await self.post("cgi-bin/stable_token", body)
 
     async def custom(self, token: str, touser: str = "o-user", **extra: Any) -> dict[str, Any]:
+        """A customer-service text; a user the fake knows nothing of has just written
+        (a window), so tests of other rules need not open one."""
+        if touser not in self.fake.users:
+            self.fake.set_user(touser)
         body = {"touser": touser, **TEXT, **extra}
         return await self.post("cgi-bin/message/custom/send", body, access_token=token)
 

@@ -106,9 +106,9 @@ async def start_harness(settings: Settings, *, clock: Clock | None = None,
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    sim = sim or WeChatSim(f"http://{settings.host}:{settings.port}/wechat",
-                               settings.wechat_token, appid=settings.wechat_appid,
-                               aes_key=settings.wechat_aes_key)
+    base = f"http://{settings.host}:{settings.port}"
+    sim = sim or WeChatSim(f"{base}/wechat", settings.wechat_token, appid=settings.wechat_appid,
+                           aes_key=settings.wechat_aes_key, fake_url=f"{base}/fake-wechat/")
     return Harness(settings, clock, app, runner, sim, options=options)
 
 

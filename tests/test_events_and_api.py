@@ -105,6 +105,7 @@ def _client(h: Harness) -> WeChatApiClient:
 
 async def test_token_shared_and_refreshed_once_on_40001(harness: Harness) -> None:
     api, other = _client(harness), _client(harness)
+    harness.fake.set_user("o_api")  # has just written: a customer-service window
     await api.send_text("o_api", "一")
     fetched = harness.fake.token_fetches
     await other.send_text("o_api", "二")  # another process: uses the shared token
@@ -118,6 +119,7 @@ async def test_token_shared_and_refreshed_once_on_40001(harness: Harness) -> Non
 
 async def test_persistent_token_error_is_not_retried_in_a_loop(harness: Harness) -> None:
     api = _client(harness)
+    harness.fake.set_user("o_api")  # has just written: a customer-service window
     await api.send_text("o_api", "warm")
     before = harness.fake.token_fetches
     harness.fake.add_fault("message/custom/send", errcode=40001, count=10)

@@ -42,6 +42,7 @@ async def test_token_fetch_through_wechatpy(env: Env, clients: list[WeChatClient
     # fetch_access_token hard-codes the official URL, so call the worker it wraps.
     params = {"grant_type": "client_credential", "appid": APPID, "secret": SECRET}
     await asyncio.to_thread(client._fetch_access_token, f"{env.base}/cgi-bin/token", params)
+    env.fake.set_user("o-1")  # has just written: a customer-service window
     assert (await asyncio.to_thread(client.message.send_text, "o-1", "hi"))["errcode"] == 0
     assert env.fake.sent("custom")[0].payload["text"]["content"] == "hi"
 
@@ -163,6 +164,7 @@ async def test_tokens_control_route_rejects_bad_input(env: Env) -> None:
 async def test_every_send_is_recorded(env: Env, clients: list[WeChatClient]) -> None:
     token = await env.token()
     client = make_client(clients, env.base, token)
+    env.fake.set_user("o-1")  # has just written: a customer-service window
     await asyncio.to_thread(
         client.post, "message/custom/send", params={"access_token": token},
         data={"touser": "o-1", **TEXT},

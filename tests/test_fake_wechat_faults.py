@@ -73,6 +73,7 @@ async def test_shutdown_releases_long_poll() -> None:
 async def test_http_500_fault_count_then_normal(env: Env, clients: list[WeChatClient]) -> None:
     client = make_client(clients, env.base, await env.token())
     env.fake.add_fault("message/custom/send", http_status=500, count=2)
+    env.fake.set_user("o-1")  # has just written: a customer-service window
     for _ in range(2):
         with pytest.raises(WeChatClientException) as caught:
             await asyncio.to_thread(client.message.send_text, "o-1", "hi")
@@ -172,6 +173,7 @@ async def test_mounted_as_subapp(clients: list[WeChatClient]) -> None:
     try:
         base = f"http://{server.host}:{server.port}/fake-wechat"
         client = make_client(clients, base, fake.issue_token())
+        fake.set_user("o-1")  # has just written: a customer-service window
         await asyncio.to_thread(client.message.send_text, "o-1", "mounted")
         async with aiohttp.ClientSession() as http, http.get(f"{base}/_sent") as resp:
             assert (await resp.json())["records"][0]["payload"]["text"]["content"] == "mounted"

@@ -48,7 +48,7 @@ async def step(store: ConversationStore, locks: UserLocks, key: str, state: str,
         loaded.conv.values["seen"] = state
         now = utcnow() + timedelta(minutes=1)
         return await store.commit_step(key, loaded, now, [Text(f"到了{state}")], [],
-                                       touch_user=False, conn=conn)
+                                       conn=conn)
 
 
 async def saved(engine: Any) -> tuple[Any, list[str]]:
