@@ -17,10 +17,20 @@ from adapters import database
 from adapters.sqltypes import utcnow
 from adapters.wechat_api import WeChatApiClient
 from adapters.wechat_tokens import FORCE_PER_DAY, AccessToken, TokenRefreshDeferred, beijing_day
+from bot.fake_wechat import FakeUser
 from tests.push_support import FAST, TEMPLATES, event_body, post_event, rows, sent_to, subscribe
 from tests.support import Clock, Harness, eventually
 
 MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def harness(make_harness: MakeHarness) -> Harness:
+    h = await make_harness()
+    # These tests are about tokens, not customer-service quotas: o_t may receive as many
+    # messages as they send.
+    h.fake.users["o_t"] = FakeUser(quota_left=10**6, quota_until=float("inf"))
+    return h
 
 
 def _client(h: Harness, sessions: object = None, clock: Clock | None = None) -> WeChatApiClient:
