@@ -2,13 +2,13 @@
 were trusted blindly — negative amounts, disburse before grant, a 5,000-character
 reason, an ID number in a reason were pushed as sent).
 
-`read_event` checks the shape and bounds of the signed body (400); `check_move` runs
-the move through the demand lifecycle (`state_machines.demand.LIFECYCLE`) against what
-this bot has been told about the same demand before (422). The bot is told only the
-moves that push (授信, 放款, 退回), so a demand it has heard nothing of may be 待关注 or
-待授信: grant and reject are possible, disburse is not. Every text that will be shown is
-cleaned of invisible characters and masked (adapters.masking). docs/platform-api.md
-lists every refusal.
+`read_event` checks the shape and bounds of the signed body (400); `check_move` checks
+the status it names and runs the move through the demand lifecycle
+(`state_machines.demand.LIFECYCLE`) against what this bot has been told about the same
+demand before (422). The bot is told only the moves that push (授信, 放款, 退回), so a
+demand it has heard nothing of may be 待关注 or 待授信: grant and reject are possible,
+disburse is not. Every text that will be shown is cleaned of invisible characters and
+masked (adapters.masking). docs/platform-api.md lists every refusal.
 """
 
 from __future__ import annotations
@@ -135,17 +135,13 @@ def read_event(data: Any) -> PlatformEvent:
     no = demand.get("no")
     if not isinstance(no, str) or not DEMAND_NO.fullmatch(no):
         raise _bad("invalid_no", "demand.no must be a 单据号: RZ and 14 digits")
-    status = _text(demand, "status", 8)
-    dest = RULES[ACTION[data["event"]]].dest
-    if status and status != dest:
-        raise Refused(422, "status_mismatch",
-                      f"event {data['event']} leaves a demand {dest}, not {status}")
     when = _text(demand, "time", 16)
     if when and not TIME.fullmatch(when):
         raise _bad("invalid_time", "demand.time must be yyyy-mm-dd HH:MM (China time)")
     return PlatformEvent(
         event_id=data["event_id"], event=data["event"],
-        recipients=tuple(dict.fromkeys(recipients)), no=no, status=dest,
+        recipients=tuple(dict.fromkeys(recipients)), no=no,
+        status=_text(demand, "status", 8) or RULES[ACTION[data["event"]]].dest,
         amount=_amount(demand),
         institution=_text(demand, "institution", MAX_INSTITUTION, required=True),
         enterprise=_text(demand, "enterprise", MAX_ENTERPRISE), time=when,
@@ -155,6 +151,10 @@ def read_event(data: Any) -> PlatformEvent:
 def check_move(event: PlatformEvent, before: Sequence[PlatformEventRow]) -> None:
     """Refused(422) unless the lifecycle allows this move after the events `before` (this
     demand's, oldest first)."""
+    dest = RULES[event.action].dest
+    if event.status != dest:
+        raise Refused(422, "status_mismatch",
+                      f"event {event.event} leaves a demand {dest}, not {event.status}")
     case = DemandCase(state=CREDIT)
     for row in before:
         case.state = RULES[ACTION[row.kind]].dest
