@@ -1,11 +1,12 @@
 """SMS verification codes and the gateways that deliver them.
 
 A code is 6 random digits (``secrets``), stored only as a salted keyed hash, valid for
-5 minutes, dead after 5 wrong tries. A phone may be sent a code once a minute and at most
-10 times a (Beijing) day; every refusal says how long to wait and whether the code sent
-before still works. A code killed by wrong tries is replaced at once: the minute guards
-against SMS bombing, and five wrong tries per extra SMS already throttle that. Sending is
-idempotent by the caller's key, so a retried WeChat delivery never sends a second SMS.
+5 minutes, dead after 5 wrong tries. What may be sent (per phone, per WeChat user and
+overall) is decided in adapters.sms_limits; every refusal says how long to wait and
+whether the code sent before still works. A code killed by wrong tries is replaced at
+once: the minute guards against SMS bombing, and five wrong tries per extra SMS already
+throttle that. Sending is idempotent by the caller's key, so a retried WeChat delivery
+never sends a second SMS.
 
 Gateways: ``local`` writes each message to ``sms_messages`` (the chat simulator, the
 ``python -m bot sms outbox`` command and the tests read it there); ``http`` posts
@@ -16,54 +17,44 @@ from __future__ import annotations
 
 import hmac
 import logging
-import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import aiohttp
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner
+from adapters.masking import mask_phone
 from adapters.platform_local.models import SmsCodeRow, SmsMessageRow
 from adapters.session_phases import SessionPhases
+from adapters.sms_limits import (  # noqa: F401  (BEIJING, wait_text: for callers)
+    BEIJING,
+    MAX_WRONG,
+    PER_MINUTE,
+    Limits,
+    SendResult,
+    lock_sends,
+    wait_text,
+)
 
 log = logging.getLogger(__name__)
 
 CODE_TTL = timedelta(minutes=5)
-MAX_WRONG = 5
-RESEND_AFTER = timedelta(seconds=60)
-DAILY_CAP = 10
-# Codes are kept a little over a day: the daily cap needs them, nothing else does.
+# Codes are kept a little over a day: the daily caps need them, nothing else does.
 KEEP_CODES = timedelta(days=2)
 # What the local (dev) gateway recorded is kept a week for the simulator and the CLI.
 KEEP_MESSAGES = timedelta(days=7)
 HTTP_TIMEOUT = 5.0
-# The daily cap counts Beijing calendar days (China has no daylight saving time).
-BEIJING = timezone(timedelta(hours=8))
 SMS_TEXT = "【融信服】您的验证码是{code}，5分钟内有效。请勿把验证码告诉他人。"
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """reason: sent | too_soon | daily_cap | failed. `message` is for the user."""
-
-    ok: bool
-    reason: str
-    message: str
-    wait_seconds: int = 0
-    wait: str = ""  # wait_seconds in words: "45秒", "3小时20分钟"
-    # A code for this phone and purpose can still be entered: a refusal must not make the
-    # user wait for nothing, nor promise a code that cannot work.
-    live: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,23 +68,6 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
-
-
-def wait_text(seconds: int) -> str:
-    """45 -> "45秒", 60 -> "60秒", 61 -> "2分钟", 7260 -> "2小时1分钟" (rounded up)."""
-    seconds = max(1, int(seconds))
-    if seconds <= 60:
-        return f"{seconds}秒"
-    minutes = math.ceil(seconds / 60)
-    if minutes < 60:
-        return f"{minutes}分钟"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}小时{rest}分钟" if rest else f"{hours}小时"
-
-
-def mask_phone(phone: str) -> str:
-    """159****1931: adapters do not import dialogs, so the phone mask is repeated here."""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) >= 11 else "*" * len(phone)
 
 
 class SmsGateway(Protocol):
@@ -151,13 +125,17 @@ class HttpGateway:
 
 class SmsService(SessionPhases):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
-                 gateway: SmsGateway, clock: Clock, runner: PhaseRunner | None = None) -> None:
+                 gateway: SmsGateway, clock: Clock, runner: PhaseRunner | None = None, *,
+                 per_minute: int = PER_MINUTE) -> None:
         self.cipher = cipher
         self.gateway = gateway
         self.clock = clock
+        self.limits = Limits(per_minute)
         self._use_runner(sessions, runner)
 
-    async def send_code(self, phone: str, purpose: str, idem_key: str) -> SendResult:
+    async def send_code(self, phone: str, purpose: str, idem_key: str, *,
+                        openid: str | None = None) -> SendResult:
+        """`openid`: the WeChat user asking, whose daily limits apply (none from tools)."""
         now = self.clock()
         phone_hash = self.cipher.lookup_hash(phone)
         code = f"{secrets.randbelow(10**6):06d}"
@@ -167,14 +145,15 @@ class SmsService(SessionPhases):
         def record(session: Session) -> SendResult | int:
             if session.scalar(select(SmsCodeRow.id).where(SmsCodeRow.idem_key == idem_key)):
                 return self._sent(phone)  # a retried delivery: sent the first time
-            refusal = self._limits(session, phone, phone_hash, purpose, now)
+            lock_sends(session)
+            refusal = self.limits.check(session, phone, phone_hash, purpose, openid, now)
             if refusal is not None:
                 return refusal
             # Housekeeping on the way: old codes only ever served the daily cap.
             session.execute(delete(SmsCodeRow).where(SmsCodeRow.created_at < now - KEEP_CODES))
             row = SmsCodeRow(phone_hash=phone_hash, purpose=purpose,
                              code_hash=self.cipher.secret_hash(code, salt), salt=salt,
-                             attempts=0, used=False, idem_key=idem_key,
+                             attempts=0, used=False, idem_key=idem_key, openid=openid,
                              created_at=now, expires_at=now + CODE_TTL)
             session.add(row)
             self.gateway.deliver(session, phone, text, now)
@@ -248,50 +227,6 @@ class SmsService(SessionPhases):
         return SendResult(True, "sent", f"验证码已发送至{mask_phone(phone)}，5分钟内有效。",
                           live=True)
 
-    def _limits(self, session: Session, phone: str, phone_hash: str, purpose: str,
-                now: datetime) -> SendResult | None:
-        latest = _latest(session, phone_hash)
-        mine = latest if latest is None or latest.purpose == purpose \
-            else _latest(session, phone_hash, purpose)
-        live = mine is not None and not mine.used and now <= mine.expires_at \
-            and mine.attempts < MAX_WRONG
-        # Only when the dead code is the phone's latest SMS: one sent since restarts the
-        # minute as usual.
-        spent = mine is not None and mine is latest and mine.attempts >= MAX_WRONG
-        if latest is not None and not spent:
-            since = now - latest.created_at
-            if since < RESEND_AFTER:
-                wait = math.ceil((RESEND_AFTER - since).total_seconds())
-                message = (f"验证码刚刚已发送至{mask_phone(phone)}，5分钟内有效；"
-                           f"如需新的验证码，请{wait_text(wait)}后再获取。" if live else
-                           f"暂时不能发送新的验证码，请{wait_text(wait)}后再获取。")
-                return SendResult(False, "too_soon", message, wait, wait_text(wait), live)
-        local_now = now.astimezone(BEIJING)
-        day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-        sent_today = session.scalar(
-            select(func.count()).select_from(SmsCodeRow).where(
-                SmsCodeRow.phone_hash == phone_hash,
-                SmsCodeRow.created_at >= day_start.astimezone(UTC)))
-        if (sent_today or 0) >= DAILY_CAP:
-            wait = math.ceil((day_start + timedelta(days=1) - local_now).total_seconds())
-            still = "刚才发送的验证码仍然有效，可以直接使用。" if live else ""
-            return SendResult(False, "daily_cap",
-                              f"这个号码今天获取验证码已达{DAILY_CAP}次上限，"
-                              f"请明天再试（约{wait_text(wait)}后）。{still}", wait,
-                              wait_text(wait), live)
-        if spent:
-            log.info("sms code for %s was used up by wrong tries: a new one at once",
-                     mask_phone(phone))
-        return None
-
-
-def _latest(session: Session, phone_hash: str, purpose: str | None = None) -> SmsCodeRow | None:
-    query = select(SmsCodeRow).where(SmsCodeRow.phone_hash == phone_hash)
-    if purpose is not None:
-        query = query.where(SmsCodeRow.purpose == purpose)
-    return session.scalar(
-        query.order_by(SmsCodeRow.created_at.desc(), SmsCodeRow.id.desc()).limit(1))
-
 
 def build_sms(settings: Any, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
               clock: Clock, runner: PhaseRunner | None = None) -> SmsService:
@@ -300,4 +235,5 @@ def build_sms(settings: Any, sessions: async_sessionmaker[AsyncSession], cipher:
         gateway = HttpGateway(settings.sms_url)
     else:
         gateway = LocalGateway(cipher)
-    return SmsService(sessions, cipher, gateway, clock, runner)
+    return SmsService(sessions, cipher, gateway, clock, runner,
+                      per_minute=getattr(settings, "sms_per_minute", PER_MINUTE))

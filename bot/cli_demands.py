@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal
 
+from adapters.platform_local.demand_rules import MAX_COMMENT, move_texts
 from adapters.platform_port import Demand, Move, PlatformError
 from bot.settings import Settings
 from dialogs.amounts import format_wan, parse_amount
@@ -36,7 +37,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     advance.add_argument("--institution", required=True, help="institution id or name")
     advance.add_argument("--amount", help="元: 200000, 20万 … (grant; disburse defaults "
                                           "to the granted amount)")
-    advance.add_argument("--comment", default="", help="opinion; the reason for reject")
+    advance.add_argument("--comment", default="",
+                         help=f"opinion; the reason for reject (at most {MAX_COMMENT} "
+                              "characters; ID numbers and phones are masked)")
     advance.add_argument("--handler", default="", help="who acted (name)")
     listing = sub.add_parser("list", help="every enterprise's demands, newest first")
     listing.add_argument("--status", choices=STATES)
@@ -76,9 +79,11 @@ async def _advance(platform: object, args: argparse.Namespace) -> int:
         except Invalid as bad:
             print(f"拒绝：--amount {args.amount}：{bad.reason}")
             return 1
+    # Checked and masked here too: in http mode the platform stores what we send.
+    comment, handler = move_texts(args.comment, args.handler)
     move = Move(demand_no=args.no.strip().upper(), action=args.action,
-                institution=args.institution, amount=amount, comment=args.comment,
-                handler=args.handler)
+                institution=args.institution, amount=amount, comment=comment,
+                handler=handler)
     demand: Demand = await platform.advance(move)  # type: ignore[attr-defined]
     before = demand.records[-1].from_status if demand.records else "?"
     print(f"{demand.no}：{before} -> {demand.status}"

@@ -1,4 +1,6 @@
-"""Logging as one JSON object per line, with ID numbers and phones masked in every line."""
+"""Logging as one JSON object per line, with ID numbers and phones masked in every line:
+the message with its arguments, every extra field (nested ones and numbers too), the
+traceback and the stack."""
 
 from __future__ import annotations
 
@@ -24,10 +26,30 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                line[key] = mask_text(value) if isinstance(value, str) else value
+                line[key] = masked(value)
         if record.exc_info:
             line["error"] = mask_text(self.formatException(record.exc_info))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        if record.stack_info:
+            line["stack"] = mask_text(self.formatStack(record.stack_info))
+        return json.dumps(line, ensure_ascii=False, default=lambda v: mask_text(str(v)))
+
+
+def masked(value: Any) -> Any:
+    """`value` for the JSON line with personal numbers masked wherever they sit: a phone
+    passed as an int, or inside a dict or list of extra fields, is masked as in text."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        text = str(value)
+        hidden = mask_text(text)
+        return value if hidden == text else hidden
+    if isinstance(value, dict):
+        return {str(k): masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [masked(v) for v in value]
+    return mask_text(str(value))
 
 
 def setup(level: int = logging.INFO) -> None:

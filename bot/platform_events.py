@@ -10,8 +10,11 @@
 platforms do not send it, and the push then names no enterprise.
 
 The timestamp is inside the signed body, so it cannot be refreshed by a replayer. A
-valid event is stored and its pushes queued in one transaction before we answer 200; a
-repeated event id answers 200 and queues nothing.
+signed event is then checked (bot.platform_event_rules: its fields, and its move against
+the demand's lifecycle as far as we have been told it); a valid one is stored (masked)
+and its pushes queued in one transaction before we answer 200; a repeated event id
+answers 200 and queues nothing. Every refusal is a 4xx with
+`{"ok": false, "error": {"code", "message"}}` and changes nothing.
 """
 
 from __future__ import annotations
@@ -23,59 +26,30 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.outbox import OutboxItem, enqueue
 from adapters.platform_local.models import PlatformEventRow
+from bot.platform_event_rules import PlatformEvent, Refused, check_move, read_event
 
 log = logging.getLogger(__name__)
 
 MAX_AGE = 300
 MAX_BODY = 64 * 1024
-PUSH_EVENTS = ("credit", "disburse", "reject")
-MAX_RECIPIENTS = 200
-MAX_ENTERPRISE = 100
-
-
-class BadEvent(Exception):
-    pass
+_DEMAND_LOCK = 0x5045  # advisory-lock namespace ("PE"): one callback per demand at a time
 
 
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise BadEvent("body is not JSON") from None
-    if not isinstance(data, dict):
-        raise BadEvent("body must be an object")
-    for key, kind in (("event_id", str), ("timestamp", int), ("event", str),
-                      ("recipients", list), ("demand", dict)):
-        if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
-            raise BadEvent(f"{key} missing or not {kind.__name__}")
-    if not 1 <= len(data["event_id"]) <= 80:
-        raise BadEvent("event_id must be 1-80 characters")
-    if data["event"] not in PUSH_EVENTS:
-        raise BadEvent(f"event must be one of {', '.join(PUSH_EVENTS)}")
-    recipients = data["recipients"]
-    if len(recipients) > MAX_RECIPIENTS or not all(
-            isinstance(r, str) and 0 < len(r) <= 64 for r in recipients):
-        raise BadEvent("recipients must be openids")
-    if not isinstance(data["demand"].get("no"), str):
-        raise BadEvent("demand.no missing")
-    enterprise = data["demand"].get("enterprise")
-    if enterprise is not None and (not isinstance(enterprise, str)
-                                   or len(enterprise) > MAX_ENTERPRISE):
-        raise BadEvent(f"demand.enterprise must be a string of at most {MAX_ENTERPRISE} "
-                       "characters")
-    return data
+def refusal(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": {"code": code, "message": message}},
+                             status=status)
 
 
 class PlatformEvents:
@@ -88,44 +62,60 @@ class PlatformEvents:
 
     async def handle(self, request: web.Request) -> web.Response:
         if not self.secret:
-            return web.Response(status=404, text="platform callbacks are not enabled")
+            return refusal(404, "not_enabled", "platform callbacks are not enabled")
         if (request.content_length or 0) > MAX_BODY:
-            return web.Response(status=400, text="body too large")
+            return refusal(400, "too_large", "body too large")
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return web.Response(status=400, text="body too large")
+            return refusal(400, "too_large", "body too large")
         given = request.headers.get("X-RXF-Signature", "")
         if not hmac.compare_digest(sign(self.secret, body), given):
-            return web.Response(status=401, text="bad signature")
+            return refusal(401, "bad_signature", "bad signature")
         try:
-            data = _parse(body)
-        except BadEvent as exc:
-            return web.Response(status=400, text=str(exc))
-        if abs(time.time() - data["timestamp"]) > MAX_AGE:
-            return web.Response(status=401, text="stale timestamp")
-        fresh = await self._store(data, body)
+            data = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return refusal(400, "invalid_body", "body is not JSON")
+        try:
+            event = read_event(data)
+            if abs(time.time() - data["timestamp"]) > MAX_AGE:
+                return refusal(401, "stale_timestamp", "stale timestamp")
+            fresh = await self._store(event)
+        except Refused as no:
+            log.warning("platform event refused (%s %s): %s", no.status, no.code, no.message)
+            return refusal(no.status, no.code, no.message)
         if fresh:
             self.wake()
         return web.json_response({"ok": True, "duplicate": not fresh})
 
-    async def _store(self, data: dict[str, Any], body: bytes) -> bool:
+    async def _store(self, event: PlatformEvent) -> bool:
         now = self.clock()
-        demand = data["demand"]
-        payload = {"event": data["event"], "demand_no": demand["no"],
-                   "amount": demand.get("amount"), "status": demand.get("status", ""),
-                   "institution": demand.get("institution", ""),
-                   "enterprise": demand.get("enterprise") or "",
-                   "time": demand.get("time", ""), "reason": demand.get("reason")}
-        items = [OutboxItem(openid, "push", payload, dedupe_key=f"{data['event_id']}:{openid}")
-                 for openid in dict.fromkeys(data["recipients"])]
+        payload = event.payload()
+        items = [OutboxItem(openid, "push", payload, dedupe_key=f"{event.event_id}:{openid}")
+                 for openid in event.recipients]
         try:
             async with self._sessions().begin() as session:
-                session.add(PlatformEventRow(event_id=data["event_id"], kind=data["event"],
-                                             body=body.decode(), received_at=now))
+                if session.get_bind().dialect.name == "postgresql":
+                    # Two callbacks for one demand are checked one after the other.
+                    await session.execute(
+                        text("SELECT pg_advisory_xact_lock(:ns, hashtext(:no))"),
+                        {"ns": _DEMAND_LOCK, "no": event.no})
+                # Written first: a repeat is known at once, and on SQLite the write lock is
+                # taken before the demand's history is read.
+                row = PlatformEventRow(
+                    event_id=event.event_id, kind=event.event, received_at=now,
+                    body=json.dumps(event.stored(), ensure_ascii=False),
+                    demand_no=event.no, amount=event.amount,
+                    institution=event.institution)
+                session.add(row)
                 await session.flush()
+                before = (await session.scalars(
+                    select(PlatformEventRow)
+                    .where(PlatformEventRow.demand_no == event.no, PlatformEventRow.id != row.id)
+                    .order_by(PlatformEventRow.id))).all()
+                check_move(event, before)  # Refused: the transaction rolls back
                 await enqueue(session, items, now)
         except IntegrityError:
-            log.info("platform event %s repeated; nothing queued", data["event_id"])
+            log.info("platform event %s repeated; nothing queued", event.event_id)
             return False
         return True

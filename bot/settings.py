@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     sms: Literal["local", "http"] = "local"
     sms_url: str | None = None
+    # Verification codes sent per minute overall (a ceiling against SMS pumping).
+    sms_per_minute: int = Field(60, ge=1)
     verify: Literal["local", "http"] = "local"
     verify_url: str | None = None
     verify_timeout: float = Field(10.0, gt=0)

@@ -111,7 +111,8 @@ async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool)
     """Send a code and say what happened, in the words of the question it belongs to.
     A refusal says whether the code sent before still works: never "sent" for nothing."""
     suffix = ":resend" if resend else ":sms"
-    result = await ctx.ports.sms.send_code(phone, purpose, ctx.idem_key + suffix)
+    result = await ctx.ports.sms.send_code(phone, purpose, ctx.idem_key + suffix,
+                                           openid=ctx.openid)
     if result.ok:
         return result.message
     if result.reason == "too_soon":
@@ -125,6 +126,9 @@ async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool)
                 f"没收到的话，{wait}后可回复「重发」。")
     if result.reason == "failed":
         return result.message.rstrip("。") + "，请稍后回复「重发」。"
+    if result.reason == "busy":
+        still = "刚才发送的验证码仍然有效，可以直接输入；" if result.live else ""
+        return f"现在获取验证码的人较多，{still}请{result.wait}后回复「重发」。"
     return result.message
 
 

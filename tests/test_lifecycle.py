@@ -214,3 +214,50 @@ async def test_concurrent_submits_get_distinct_numbers(env: DemandEnv) -> None:
     numbers = sorted(d.no for d in saved)
     assert len(set(numbers)) == 6 and numbers[0].endswith("0001")
     assert numbers[-1].endswith("0006")
+
+
+async def test_a_moves_comment_is_bounded_and_masked_wherever_it_goes(env: DemandEnv) -> None:
+    """An institution's reason is stored in the approval record and pushed: an ID number
+    in it, however typed, is masked in both; an essay is refused and changes nothing."""
+    import json
+
+    from sqlalchemy import select
+
+    from adapters.outbox import OutboxRow
+    from adapters.platform_port import PlatformError
+
+    await env.seed()
+    no = await env.publish()
+    with pytest.raises(PlatformError, match="最多200个字，现在是201个字"):
+        await env.advance(no, "reject", comment="原" * 201)
+    assert (await env.h.runtime.ports.platform.demand(env.h.openid, no)).status == "待关注"
+    reason = "法人身份证5325\u200b0119 9201 2700 24与登记不符，电话159-1151-1931"
+    masked = "法人身份证532***** **** **00 24与登记不符，电话159-****-1931"
+    rejected = await env.advance(no, "reject", comment=reason, handler="李经理\u200b")
+    assert rejected.records[-1].comment == masked
+    assert rejected.records[-1].handler == "李经理"
+    # The bot's own push row: queued by the local platform, or by the http callback.
+    async with env.h.runtime.sessions() as session:
+        pushed = (await session.scalars(select(OutboxRow).where(OutboxRow.kind == "push"))).all()
+    assert [json.loads(r.payload)["reason"] for r in pushed] == [masked]
+
+
+async def test_cli_refuses_a_long_comment_and_masks_one(local_env: DemandEnv,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    env = local_env
+    await env.seed()
+    no = await env.publish()
+
+    async def run(*argv: str) -> tuple[int | None, str]:
+        code = await dispatch(env.h.settings, parser().parse_args(["demand", *argv]))
+        return code, capsys.readouterr().out
+
+    code, out = await run("advance", no, "--action", "reject", "--institution", "icbc_yn",
+                          "--comment", "资料不全" * 60)
+    assert code == 1 and "拒绝：意见（退回原因）最多200个字" in out
+    code, out = await run("advance", no, "--action", "reject", "--institution", "icbc_yn",
+                          "--comment", "联系人手机 159 1151 1931")
+    assert code == 0
+    code, out = await run("show", no)
+    assert "联系人手机 159 **** 1931" in out and "1151" not in out

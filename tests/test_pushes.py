@@ -102,7 +102,9 @@ async def test_callback_enterprise_is_optional_and_cut_only_in_the_template(
     assert len(longest) == 100
     assert (await post_event(h, event_body(["o_b"], event="disburse",
                                            enterprise=longest)))[0] == 200
-    await post_event(h, event_body(["o_a"], event="disburse", enterprise=None))
+    # Another demand (a second 放款 of the first would be refused as an illegal move).
+    await post_event(h, event_body(["o_a"], event="reject", no="RZ20261127000002",
+                                   enterprise=None))
     await eventually(lambda: sent_to(h) == ["o_a", "o_b"])
     by_user = {r.touser: r.payload["data"] for r in h.fake.sent(kind="template")}
     assert by_user["o_b"]["enterprise"]["value"] == longest[:20]
@@ -194,7 +196,7 @@ async def test_unsubscribed_user_is_ended_not_retried(make_harness: MakeHarness)
     assert sent_to(h) == []
     # Following again means future pushes arrive.
     await h.sim.event("o_gone", "subscribe", create_time=int(time.time()) + 5)
-    await post_event(h, event_body(["o_gone"], event="disburse"))
+    await post_event(h, event_body(["o_gone"], event="reject", no="RZ20261127000002"))
     await eventually(lambda: sent_to(h) == ["o_gone"])
 
 

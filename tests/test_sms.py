@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from adapters.platform_local.models import SmsCodeRow, SmsMessageRow
-from adapters.sms import BEIJING, HttpGateway, SmsService, wait_text
+from adapters.sms import BEIJING, HttpGateway, LocalGateway, SmsService, wait_text
 from adapters.sqltypes import utcnow
 from bot import cli_accounts
 from tests.accounts_support import ZHOU, last_code, sms_count, to_code
@@ -306,3 +306,105 @@ async def test_retried_delivery_sends_one_sms(harness: Harness) -> None:
 
 def test_beijing_day_is_utc_plus_8() -> None:
     assert datetime(2025, 1, 1, 16, 0, tzinfo=UTC).astimezone(BEIJING).day == 2
+
+
+# --- per WeChat user and overall (issue 12: one user pumped codes to 8 phones) ---------
+async def test_one_user_cycling_the_phone_reaches_three_phones(harness: Harness) -> None:
+    h = harness
+    _morning(h)
+    await to_code(h)  # the first phone: ZHOU's
+    phones = [f"1390000000{i}" for i in range(7)]
+    replies = []
+    for phone in phones:  # 修改1, a new phone, a code sent on arrival: within a second
+        await h.say("修改1")
+        replies.append(await h.say(phone))
+    sent = await _service(h).outbox(limit=100)
+    assert len(sent) == 3 and len({p for _, p, _, _ in sent}) == 3
+    assert "验证码已发送至139****0001" in replies[1]
+    refused = replies[2]
+    assert "同一个微信号每天最多给3个不同的手机号发送验证码" in refused
+    assert "明天再试（约15小时" in refused and "已发送" not in refused
+    assert all(r == refused for r in replies[3:])
+    # A phone this user was already sent a code for still works, a minute on.
+    h.clock.advance(seconds=61)
+    await h.say("修改1")
+    assert "验证码已发送至139****0000" in await h.say(phones[0])
+
+
+async def test_one_user_gets_ten_codes_a_day(harness: Harness) -> None:
+    sms = _service(harness)
+    _morning(harness)
+    phones = ["13900000001", "13900000002", "13900000003"]
+    for i in range(10):
+        sent = await sms.send_code(phones[i % 3], "register", f"u{i}", openid="o_pump")
+        assert sent.ok, sent
+        harness.clock.advance(seconds=21)  # each phone's minute has passed when it comes up
+    harness.clock.advance(seconds=61)
+    capped = await sms.send_code(phones[0], "register", "u10", openid="o_pump")
+    assert not capped.ok and capped.reason == "user_codes"
+    assert capped.message.startswith("同一个微信号每天最多获取10次验证码")
+    assert "请明天再试（约14小时" in capped.message
+    # The phone's own limit is not what stopped it, nor is another user stopped.
+    assert (await sms.send_code(phones[0], "register", "other", openid="o_else")).ok
+    harness.clock.advance(hours=16)  # the next Beijing day
+    assert (await sms.send_code(phones[1], "register", "u11", openid="o_pump")).ok
+
+
+async def test_overall_ceiling_per_minute(harness: Harness) -> None:
+    rt = harness.runtime
+    _morning(harness)
+    sms = SmsService(rt.sessions, rt.cipher, LocalGateway(rt.cipher), harness.clock,
+                     rt.runner, per_minute=3)
+    for i in range(3):
+        assert (await sms.send_code(f"1390000000{i}", "register", f"g{i}",
+                                    openid=f"o_{i}")).ok
+        harness.clock.advance(seconds=10)
+    busy = await sms.send_code("13900000009", "register", "g9", openid="o_9")
+    assert not busy.ok and busy.reason == "busy" and busy.wait_seconds == 30
+    assert busy.message == "现在获取验证码的人较多，请30秒后再获取。"
+    harness.clock.advance(seconds=31)  # the first code is a minute old
+    assert (await sms.send_code("13900000009", "register", "g10", openid="o_9")).ok
+
+
+async def test_ceiling_as_the_owner_meets_it(make_harness: Any) -> None:
+    h = await make_harness(sms_per_minute=1)
+    assert (await h.runtime.ports.sms.send_code("13900000001", "register", "x")).ok
+    asked = await to_code(h)
+    assert asked.startswith("现在获取验证码的人较多，请") and "秒后回复「重发」" in asked
+    assert await sms_count(h, ZHOU["phone"]) == 0
+
+
+async def test_concurrent_sends_cannot_pass_the_limits(harness: Harness) -> None:
+    """Two services on the same database, as two processes: one user's 8 phones at once
+    get 3 codes; 12 users at once against a ceiling of 5 get 5."""
+    import asyncio
+
+    rt = harness.runtime
+    _morning(harness)
+
+    def process(per_minute: int = 60) -> SmsService:
+        return SmsService(rt.sessions, rt.cipher, LocalGateway(rt.cipher), harness.clock,
+                          per_minute=per_minute)
+
+    first, second = process(), process()
+    try:
+        results = await asyncio.gather(*(
+            (first if i % 2 else second).send_code(f"1390000001{i}", "register", f"c{i}",
+                                                   openid="o_burst") for i in range(8)))
+        assert sum(r.ok for r in results) == 3
+        assert {r.reason for r in results if not r.ok} == {"user_phones"}
+    finally:
+        first.runner.close()
+        second.runner.close()
+    harness.clock.advance(minutes=2)
+    first, second = process(per_minute=5), process(per_minute=5)
+    try:
+        results = await asyncio.gather(*(
+            (first if i % 2 else second).send_code(f"139000003{i:02d}", "register",
+                                                   f"d{i}", openid=f"o_{i}")
+            for i in range(12)))
+        assert sum(r.ok for r in results) == 5
+        assert {r.reason for r in results if not r.ok} == {"busy"}
+    finally:
+        first.runner.close()
+        second.runner.close()

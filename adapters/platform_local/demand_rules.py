@@ -1,6 +1,8 @@
 """What the local platform checks in a demand before saving it, whatever the client
 checked already: the zone and its maximum, the term, the loan kind, the purpose, and for
-a directed demand 1–3 distinct institutions that serve the enterprise's region."""
+a directed demand 1–3 distinct institutions that serve the enterprise's region. And what
+an institution writes on a move (its opinion, a reject's reason): bounded and masked,
+since it is stored in the approval record and pushed to the enterprise's users."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ from collections.abc import Sequence
 from adapters.catalog import tidy
 from adapters.local_data import CatalogData
 from adapters.local_data import Institution as CatalogInstitution
+from adapters.masking import mask_text, strip_invisible
 from adapters.platform_port import DemandInput, PlatformError
 from state_machines.demand import amount_text
 
 MAX_PURPOSE = 500
 MAX_INSTITUTIONS = 3
+MAX_COMMENT = 200  # as a callback's reason (docs/platform-api.md)
+MAX_HANDLER = 40
 
 
 def validate_demand(catalog: CatalogData, data: DemandInput,
@@ -60,3 +65,16 @@ def chosen_institutions(catalog: CatalogData, ids: Sequence[str],
                                 "invalid_institutions")
         chosen.append(serving[inst_id])
     return chosen
+
+
+def move_texts(comment: str, handler: str) -> tuple[str, str]:
+    """A move's comment and handler as they are stored and pushed: without invisible
+    characters, ID numbers and phones masked; PlatformError when too long."""
+    comment = strip_invisible(comment).strip()
+    if len(comment) > MAX_COMMENT:
+        raise PlatformError(f"意见（退回原因）最多{MAX_COMMENT}个字，现在是{len(comment)}个字。",
+                            "invalid_comment")
+    handler = strip_invisible(handler).strip()
+    if len(handler) > MAX_HANDLER:
+        raise PlatformError(f"经办人最多{MAX_HANDLER}个字。", "invalid_handler")
+    return mask_text(comment), mask_text(handler)

@@ -27,7 +27,7 @@ from adapters.catalog import expand_words, tidy
 from adapters.local_data import Institution as CatalogInstitution
 from adapters.outbox import OutboxItem, enqueue_sync
 from adapters.platform_local.base import LocalBase
-from adapters.platform_local.demand_rules import validate_demand
+from adapters.platform_local.demand_rules import move_texts, validate_demand
 from adapters.platform_local.models import (
     AccountRow,
     DemandRecordRow,
@@ -179,6 +179,7 @@ class DemandsMixin(LocalBase):
     # --- the institution side (CLI in local mode) ------------------------------------
     async def advance(self, move: Move) -> Demand:
         institution = self.find_institution(move.institution)
+        comment, handler_name = move_texts(move.comment, move.handler)
         now = self.clock()
 
         def work(session: Session) -> Demand:
@@ -194,13 +195,13 @@ class DemandsMixin(LocalBase):
                           serves_region=institution.id in serving)
             case = self._case(row)
             outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
-                                     reason=move.comment)
-            who = _Who(move.handler.strip() or self._last_handler(session, row, name)
+                                     reason=comment)
+            who = _Who(handler_name or self._last_handler(session, row, name)
                        or institution.contact_department, name, "金融机构", institution.phone)
             handler = "" if outcome.to_status in ("已放款", "已退回") else \
                 f"{who.handler}（{name}）"
             self._apply(session, row, case, outcome, who, now, handler=handler,
-                        comment=move.comment)
+                        comment=comment)
             if outcome.rule.push:
                 self._queue_push(session, row, enterprise.name, outcome, name, now)
             return self._load(session, row)

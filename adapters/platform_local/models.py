@@ -168,6 +168,8 @@ class SmsCodeRow(Base):
     idem_key: Mapped[str | None] = mapped_column(String(160), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The WeChat user who asked for it (none from tools): the per-user daily limits.
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class SmsMessageRow(Base):
@@ -193,3 +195,7 @@ class PlatformEventRow(Base):
     kind: Mapped[str] = mapped_column(String(24))
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # What the next callback for the same demand is checked against (its lifecycle).
+    demand_no: Mapped[str | None] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    institution: Mapped[str | None] = mapped_column(String(80))
