@@ -1,7 +1,7 @@
 """SMS codes know the WeChat user; platform events know their demand
 
-Revision ID: 0003_guards
-Revises: 0002_platform
+Revision ID: 0006_guards
+Revises: 0005_quotas
 Create Date: 2026-12-01 09:30:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_guards"
-down_revision = "0002_platform"
+revision = "0006_guards"
+down_revision = "0005_quotas"
 branch_labels = None
 depends_on = None
 
