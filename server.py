@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -29,7 +28,7 @@ from adapters.factory import build_ports
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
 from adapters.wechat_api import WeChatApiClient
-from bot import housekeeping, logs, observe
+from bot import housekeeping, logs, observe, startup
 from bot.events import EventHandler
 from bot.faq_log import FaqLog
 from bot.faq_reply import FaqResponder
@@ -125,7 +124,18 @@ def data_cipher(settings: Settings) -> DataCipher:
     if not key:
         if settings.env == "prod":
             raise SettingsError("configuration error: RXF_DATA_KEY is required in prod")
-        key = load_or_create_dev_key(settings.var_dir)
+        path = settings.var_dir / "data.key"
+        try:
+            key = load_or_create_dev_key(settings.var_dir)
+        except OSError as exc:
+            raise SettingsError(f"configuration error: RXF_DATA_KEY is unset and {path} "
+                                f"cannot be read or made: {exc.strerror or exc}") from None
+        try:
+            return DataCipher(key)
+        except DataKeyError as exc:
+            raise SettingsError(f"configuration error: RXF_DATA_KEY is unset and {path} is "
+                                f"damaged ({str(exc).removeprefix('RXF_DATA_KEY: ')}); "
+                                f"restore it or set RXF_DATA_KEY") from None
     try:
         return DataCipher(key)
     except DataKeyError as exc:
@@ -182,7 +192,7 @@ FAKE_WECHAT = web.AppKey("fake_wechat", Any)
 
 def build_app(settings: Settings, *, registry: Registry | None = None, clock: Clock = utcnow,
               faq: Any = "load", understander: Any = "load",
-              background: bool = True) -> web.Application:
+              background: bool = True, migrate: bool = True) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY + 1)
     app[SETTINGS] = settings
     if settings.uses_fake_wechat:
@@ -195,7 +205,7 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
 
     async def lifespan(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, registry=registry, clock=clock, faq=faq,
-                                      understander=understander)
+                                      understander=understander, migrate=migrate)
         app[RUNTIME] = runtime
         if background:
             runtime.start_background()
@@ -266,20 +276,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = {"workers": args.workers} if args.workers else {}
         settings = load_settings(**overrides)
+        # Every check before the banner, so a start that fails says why in one line.
+        startup.prepare_var_dir(settings)
         data_cipher(settings)
-    except SettingsError as exc:
+        startup.check_listen(settings)
+        asyncio.run(startup.check_database(settings))
+    except (SettingsError, startup.StartupError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    (settings.var_dir / "server.pid").write_text(str(os.getpid()))
     print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
           f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
     if settings.workers > 1:
         from bot.supervisor import supervise
 
         return supervise(settings)
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None,
-                access_log=None)
+    try:
+        web.run_app(build_app(settings, migrate=False), host=settings.host, port=settings.port,
+                    print=None, access_log=None)
+    except Exception as exc:  # what the checks could not foresee: still one line
+        print(startup.explain(exc, settings), file=sys.stderr)
+        return 1
     return 0
 
 

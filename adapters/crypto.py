@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -75,16 +76,26 @@ def new_key() -> str:
 
 
 def load_or_create_dev_key(var_dir: Path) -> str:
-    """Dev only: a key generated on first run and kept beside the SQLite file."""
+    """Dev only: a key generated on first run and kept beside the SQLite file.
+
+    Two servers started together in one folder must end with one key: the key is written
+    whole to a private temporary file and published with link(), which fails if the name
+    exists. So data.key never exists half-written, and the loser reads the winner's key."""
     path = var_dir / "data.key"
     if path.exists():
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = new_key()
+    fd, tmp = tempfile.mkstemp(dir=var_dir, prefix=".data.key.")  # 0600 by mkstemp
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key + "\n")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another process won the race: use its key
+            return path.read_text().strip()
+    finally:
+        os.unlink(tmp)
     return key

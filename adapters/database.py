@@ -7,10 +7,11 @@ PostgreSQL is the production store. Schema changes only through Alembic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -49,8 +50,11 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
     """`autocommit` (PostgreSQL): no implicit transaction around each statement; the user
     lock pool's, whose session-level locks and single reads need none.
     `pre_ping`: test each pooled connection before use (one round trip per checkout)."""
+    # Statement parameters are users' phones, names and codes: never in an error's text,
+    # which ends up in logs and tracebacks.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
-        _ensure_sqlite_dir(url)
+        _prepare_sqlite_file(url)
         engine = create_async_engine(url, pool_size=1, max_overflow=0, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _gate_sqlite(engine)
@@ -63,7 +67,22 @@ def make_engine(url: str, *, pool_size: int = 10, schema: str | None = None,
     kwargs.setdefault("max_overflow", pool_size * 2)
     if autocommit:
         kwargs["isolation_level"] = "AUTOCOMMIT"
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=pre_ping, **kwargs)
+    engine = create_async_engine(url, pool_size=pool_size, pool_pre_ping=pre_ping, **kwargs)
+    event.listen(engine.sync_engine, "handle_error", _hide_server_detail)
+    return engine
+
+
+def _hide_server_detail(context: ExceptionContext) -> None:
+    """PostgreSQL's DETAIL repeats the values hide_parameters keeps out ("Key (phone)=
+    (139…) already exists", "Failing row contains (…)"), and asyncpg prints it with the
+    error: drop it before the error travels into any log."""
+    exc: BaseException | None = context.original_exception
+    for _ in range(4):  # SQLAlchemy's adapted error, then asyncpg's own
+        if exc is None:
+            return
+        if getattr(exc, "detail", None) and type(exc).__module__.startswith("asyncpg"):
+            exc.detail = None  # type: ignore[attr-defined]
+        exc = exc.__cause__
 
 
 # SQLite has one writer. Two connections writing at once make one sleep in SQLite's busy
@@ -116,7 +135,7 @@ class PhaseRunner:
         if engine.dialect.name == "sqlite":
             self._sync = create_engine(
                 engine.url.set(drivername="sqlite"), poolclass=StaticPool,
-                connect_args={"check_same_thread": False})
+                connect_args={"check_same_thread": False}, hide_parameters=True)
             event.listen(self._sync, "connect", _sqlite_pragmas)
             # pysqlite's own implicit transactions break SAVEPOINT; SQLAlchemy's recipe:
             # let it autocommit and emit BEGIN ourselves.
@@ -128,7 +147,7 @@ class PhaseRunner:
         self._flushing = False
         self._flusher: asyncio.Future[None] | None = None
 
-    @contextmanager
+    @contextlib.contextmanager
     def step_connection(self, conn: AsyncConnection | None) -> Iterator[None]:
         """Phases this task runs meanwhile (the step's platform and SMS work) use `conn`,
         the PostgreSQL connection holding the user's lock: no pool checkout and no ping
@@ -257,10 +276,21 @@ def _pysqlite_manual_begin(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _prepare_sqlite_file(url: str) -> None:
+    """The database holds personal data: its folder is made 0700 and the file 0600 before
+    SQLite opens it (SQLite gives the -wal and -shm files the database file's mode); a
+    file left 0644 by an older version is tightened."""
+    path = url.split("///", 1)[-1].split("?", 1)[0] if "///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    db = Path(path)
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal")):
+        with contextlib.suppress(OSError):  # absent, or not ours to change
+            if name.stat().st_mode & 0o077:
+                name.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
             raise ValueError("must be the 43-character EncodingAESKey")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # The bot is async throughout: a sync driver's URL would fail deep in start-up.
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be sqlite+aiosqlite:///path/to/rxf.db or "
+                             "postgresql+asyncpg://user@host/dbname")
+        return value
+
     @field_validator("wechat_api_base")
     @classmethod
     def _api_base(cls, value: str | None) -> str | None:
@@ -144,6 +153,17 @@ class Settings(BaseSettings):
             problems.append("RXF_DATABASE_URL is SQLite; prod needs PostgreSQL")
         if self.platform == "http" and not self.platform_secret:
             problems.append("RXF_PLATFORM_SECRET is required for platform callbacks")
+        if self.wechat_aes_key is None:
+            problems.append("RXF_WECHAT_AES_KEY is required in prod: plain mode signs no "
+                            "message body; set the EncodingAESKey and choose 安全模式")
+        if self.platform == "local":
+            problems.append("RXF_PLATFORM=local serves demo data; prod needs "
+                            "RXF_PLATFORM=http with RXF_PLATFORM_URL")
+        if self.verify == "local":
+            problems.append("RXF_VERIFY=local checks the demo registry; prod needs "
+                            "RXF_VERIFY=http with RXF_VERIFY_URL")
+        if self.dev_endpoints:
+            problems.append("RXF_DEV_ENDPOINTS shows what the SMS gateway sent; unset it in prod")
         return problems
 
     @property

@@ -1,6 +1,7 @@
 """`python server.py --workers N`: N server processes sharing one port (SO_REUSEPORT).
 
-The supervisor applies migrations once, starts the workers, restarts one that dies,
+The supervisor's start-up checks (bot/startup.py, run by server.main) apply migrations
+once; the supervisor starts the workers, restarts one that dies,
 forwards SIGHUP (FAQ reload) to all of them and stops them on SIGTERM/SIGINT. Each
 worker is a complete server: webhook, push worker and housekeeping; PostgreSQL's
 advisory locks and SKIP LOCKED keep them from stepping on each other.
@@ -8,42 +9,40 @@ advisory locks and SKIP LOCKED keep them from stepping on each other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import time
 from multiprocessing.process import BaseProcess
+from multiprocessing.queues import SimpleQueue
 
 from aiohttp import web
 
-from bot import logs
+from bot import logs, startup
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("rxf.supervisor")
 RESTART_PAUSE = 1.0
+START_FAILED = 3  # a worker's exit code: it could not start, restarting will not help
 
 
-def _child(index: int) -> None:
+def _child(index: int, failures: SimpleQueue[str]) -> None:
     from server import build_app
 
     logs.setup()
     settings = load_settings()
     log.info("worker %d serving", index, extra={"pid": os.getpid()})
-    web.run_app(build_app(settings), host=settings.host, port=settings.port, print=None,
-                reuse_port=True, access_log=None)
-
-
-async def _migrate(settings: Settings) -> None:
-    from adapters import database
-
-    engine = database.make_engine(settings.database_url, schema=settings.database_schema)
     try:
-        await database.migrate(engine)
-    finally:
-        await engine.dispose()
+        # The supervisor's start-up checks have migrated the database already.
+        web.run_app(build_app(settings, migrate=False), host=settings.host,
+                    port=settings.port, print=None, reuse_port=True, access_log=None)
+    except Exception as exc:
+        # Told once, by the supervisor: N workers failing alike must not print N lines.
+        failures.put(startup.explain(exc, settings))
+        sys.exit(START_FAILED)
 
 
 def supervise(settings: Settings) -> int:
@@ -52,13 +51,14 @@ def supervise(settings: Settings) -> int:
     metrics_dir.mkdir(parents=True)
     # Set before any worker imports prometheus_client, so all of them share one view.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    asyncio.run(_migrate(settings))
     ctx = multiprocessing.get_context("spawn")
+    failures: SimpleQueue[str] = ctx.SimpleQueue()
     workers: dict[int, BaseProcess] = {}
     stopping = False
+    failed: str | None = None
 
     def start(index: int) -> None:
-        proc = ctx.Process(target=_child, args=(index,), name=f"rxf-worker-{index}")
+        proc = ctx.Process(target=_child, args=(index, failures), name=f"rxf-worker-{index}")
         proc.start()
         workers[index] = proc
 
@@ -83,12 +83,22 @@ def supervise(settings: Settings) -> int:
     while not stopping:
         time.sleep(0.5)
         for index, proc in list(workers.items()):
-            if not proc.is_alive() and not stopping:
-                log.error("worker %d exited with %s; restarting", index, proc.exitcode)
-                time.sleep(RESTART_PAUSE)
-                start(index)
+            if stopping or proc.is_alive():
+                continue
+            if proc.exitcode == START_FAILED:
+                # A worker that cannot start (the port taken meanwhile, the knowledge
+                # files broken) would fail again each second: stop, say why, once.
+                failed = failures.get() if not failures.empty() else "a worker could not start"
+                stop(signal.SIGTERM, None)
+                break
+            log.error("worker %d exited with %s; restarting", index, proc.exitcode)
+            time.sleep(RESTART_PAUSE)
+            start(index)
     for proc in workers.values():
         proc.join(15)
         if proc.is_alive():
             proc.kill()
+    if failed is not None:
+        print(failed, file=sys.stderr)
+        return 1
     return 0

@@ -12,6 +12,14 @@ from bot.logs import JsonFormatter
 from bot.settings import SettingsError, load_settings
 from tests.support import Harness
 
+AES_KEY = "a" * 43
+# Everything prod needs but the EncodingAESKey (plain mode).
+PROD_BASE: dict[str, object] = {
+    "wechat_token": "t", "wechat_appid": "wxreal", "wechat_secret": "s", "data_key": "k" * 43,
+    "sms": "http", "sms_url": "http://sms.invalid/", "database_url": "postgresql+asyncpg://x/y",
+    "platform": "http", "platform_url": "http://platform.invalid/", "platform_secret": "p",
+    "verify": "http", "verify_url": "http://verify.invalid/"}
+
 
 @pytest.mark.parametrize(("overrides", "named"), [
     ({}, "RXF_WECHAT_TOKEN"),
@@ -24,8 +32,13 @@ from tests.support import Harness
     ({"wechat_token": "t", "wechat_appid": "wxreal", "wechat_secret": "s", "data_key": "k" * 43,
       "sms": "http", "sms_url": "http://sms.invalid/", "database_url": "postgresql+asyncpg://x/y",
       "wechat_api_base": "http://127.0.0.1:1/fake-wechat/cgi-bin/"}, "fake WeChat API"),
+    ({**PROD_BASE}, "RXF_WECHAT_AES_KEY"),
+    ({**PROD_BASE, "wechat_aes_key": AES_KEY, "platform": "local"}, "RXF_PLATFORM=local"),
+    ({**PROD_BASE, "wechat_aes_key": AES_KEY, "verify": "local"}, "RXF_VERIFY=local"),
+    ({**PROD_BASE, "wechat_aes_key": AES_KEY, "dev_endpoints": True}, "RXF_DEV_ENDPOINTS"),
 ])
-def test_prod_refuses_dev_defaults_with_one_line(overrides: dict[str, str], named: str) -> None:
+def test_prod_refuses_dev_defaults_with_one_line(overrides: dict[str, object],
+                                                 named: str) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(env="prod", **overrides)
     message = str(caught.value)
@@ -39,15 +52,16 @@ def test_bad_values_are_named() -> None:
         load_settings(wechat_aes_key="short")
     with pytest.raises(SettingsError, match="RXF_WORKERS>1 needs PostgreSQL"):
         load_settings(workers=2)
+    with pytest.raises(SettingsError, match="RXF_DATABASE_URL: must be sqlite"):
+        load_settings(database_url="postgresql://u@db/rxf")  # a sync driver
 
 
 def test_a_complete_prod_configuration_loads() -> None:
     settings = load_settings(
-        env="prod", wechat_token="t", wechat_appid="wxreal", wechat_secret="s",
-        data_key="k" * 43, sms="http", sms_url="http://sms.invalid/",
-        database_url="postgresql+asyncpg://u@db/rxf", platform="http",
-        platform_url="http://platform.invalid/", platform_secret="p", workers=4)
+        env="prod", **{**PROD_BASE, "database_url": "postgresql+asyncpg://u@db/rxf"},
+        wechat_aes_key=AES_KEY, workers=4)
     assert settings.api_base == "https://api.weixin.qq.com/cgi-bin/" and settings.workers == 4
+    assert settings.safe_mode and not settings.dev_routes
 
 
 async def test_metrics_count_messages_and_outbox(harness: Harness) -> None:
