@@ -41,6 +41,7 @@ from bot.push_worker import PushWorker, pending_count
 from bot.router import Router
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ConversationStore
+from bot.templates import dev_default as dev_default_templates
 from bot.webhook import WeChatWebhook, health_route
 from bot.wechat_io import MAX_BODY, Codec
 from dialogs.registry import Registry
@@ -150,8 +151,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     api = WeChatApiClient(appid=settings.wechat_appid, secret=settings.wechat_secret,
                           api_base=settings.api_base, sessions=sessions,
                           on_error=observe.wechat_error)
-    worker = PushWorker(engine, sessions, api, templates=settings.templates(),
-                        max_attempts=settings.push_max_attempts,
+    worker = PushWorker(engine, sessions, api, templates=settings.push_templates(),
+                        detail_url=settings.detail_url, max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock)
     lock_engine = engine
@@ -181,8 +182,10 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
     app[SETTINGS] = settings
     if settings.uses_fake_wechat:
         from bot.fake_wechat import FakeWeChat
+        from bot.fake_wechat_templates import seeded_templates
 
-        fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret)
+        fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
+                          templates=seeded_templates(settings.push_templates().values()))
         app[FAKE_WECHAT] = fake
         app.add_subapp("/fake-wechat/", fake.app())
 
@@ -256,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup()
     try:
+        # Set in the environment, so worker processes (RXF_WORKERS>1) read the same.
+        os.environ.update(dev_default_templates(os.environ))
         overrides = {"workers": args.workers} if args.workers else {}
         settings = load_settings(**overrides)
         data_cipher(settings)

@@ -69,12 +69,31 @@ class WeChatApiClient:
             "touser": openid, "msgtype": "text", "text": {"content": content}})
 
     async def send_template(self, openid: str, template_id: str, data: dict[str, Any],
-                            url: str | None = None) -> str:
+                            url: str | None = None, *, client_msg_id: str | None = None) -> str:
         body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
         if url:
             body["url"] = url
+        if client_msg_id:
+            # WeChat sends one message per openid + client_msg_id within 10 minutes, so a
+            # retry after a lost answer does not notify the user twice.
+            body["client_msg_id"] = client_msg_id
         result = await self.call("message/template/send", body)
         return str(result.get("msgid", ""))
+
+    async def private_templates(self) -> list[dict[str, Any]]:
+        """The account's templates (GET template/get_all_private_template)."""
+        endpoint = "template/get_all_private_template"
+        token = await self.token()
+        try:
+            result = await self._in_thread(
+                lambda c: c.get(endpoint, params={"access_token": token}))
+        except WeChatApiError as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            token = await self.token(stale=token)
+            result = await self._in_thread(
+                lambda c: c.get(endpoint, params={"access_token": token}))
+        return list(result.get("template_list") or [])
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("menu/create", menu)

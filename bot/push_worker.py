@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,8 @@ from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
 from bot.models import OutboxRow, WeChatUser
 from bot.push_render import render_push
+from bot.push_results import client_msg_id
+from bot.templates import PushTemplate
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class Undeliverable(Exception):
 
 class PushWorker:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
-                 api: WeChatApi, *, templates: dict[str, str | None],
+                 api: WeChatApi, *, templates: Mapping[str, PushTemplate],
                  max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
                  interval: float = 0.5, base_delay: float = 2.0, max_delay: float = 600.0,
                  clock: Callable[[], datetime] = utcnow, detail_url: str | None = None) -> None:
@@ -145,18 +147,19 @@ class PushWorker:
             return Sent("custom")
         if user is not None and not user.subscribed:
             raise WeChatApiError(43004, "unsubscribed (skipped)")
-        rendered = render_push(payload, self.detail_url)
-        template_id = self.templates.get(payload.get("event", ""))
-        if template_id:
+        template = self.templates.get(payload.get("event", ""))
+        rendered = render_push(payload, self.detail_url, template)
+        if template is not None:
             try:
-                msgid = await self.api.send_template(row.openid, template_id, rendered.data,
-                                                     rendered.url)
+                msgid = await self.api.send_template(
+                    row.openid, template.template_id, rendered.data, rendered.url,
+                    client_msg_id=client_msg_id(row))
                 return Sent("template", msgid)
             except WeChatApiError as exc:
                 if exc.errcode not in TEMPLATE_REFUSED:
                     raise
                 log.warning("template %s refused (%s); trying customer-service message",
-                            template_id, exc.errcode)
+                            template.template_id, exc.errcode)
         window_open = user is not None and user.last_inbound_at is not None \
             and self.clock() - user.last_inbound_at < WINDOW
         if not window_open:
