@@ -7,6 +7,7 @@ to start on any dev default, so a forgotten variable cannot silently run a fake.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
     template_disburse: str | None = None
     template_reject: str | None = None
     # A page showing a demand; template pushes link to it with ?no=<单据号>.
-    detail_url: str | None = Field(None, pattern=r"^https?://\S+$")
+    detail_url: str | None = None
     push_max_attempts: int = Field(8, ge=1)
     push_interval: float = Field(0.5, gt=0)
     # First retry delay; doubles per attempt (with jitter) up to push_max_delay.
@@ -107,6 +108,13 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("detail_url")
+    @classmethod
+    def _detail_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value):
+            raise ValueError("must be a web address such as https://platform.example/demand")
+        return value
 
     @field_validator("wechat_api_base")
     @classmethod

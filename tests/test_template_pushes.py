@@ -77,6 +77,10 @@ async def test_our_own_field_names_are_dropped_by_a_real_template(
     record = (await eventually(lambda: h.fake.sent(kind="template")))[0]
     assert "demand_no" in record.result["ignored"]
     assert "character_string1" in record.result["empty"]
+    shown = _render_record(asdict(record)).splitlines()
+    assert "   单据号 character_string1: （空）" in shown
+    assert any(line.startswith("   模板里没有、微信不显示：") and "demand_no" in line
+               for line in shown)
 
 
 async def test_an_id_the_account_does_not_hold_falls_back_to_text(

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import template_values as tv
+from bot.__main__ import parser
 from bot.fake_wechat_checks import ApiError
 from bot.fake_wechat_templates import FakeTemplate, TemplateBook, value_problem
 from bot.push_render import render_push
@@ -20,6 +21,7 @@ from bot.templates import (
     FACT_TYPES,
     PushTemplate,
     content_keywords,
+    dev_default,
     load_templates,
     render_data,
 )
@@ -221,9 +223,30 @@ def test_prod_refuses_the_shorthand_without_rxf_templates(tmp_path: Path) -> Non
 
 
 def test_detail_url_must_be_a_web_address() -> None:
-    with pytest.raises(SettingsError, match="RXF_DETAIL_URL"):
+    with pytest.raises(SettingsError, match="RXF_DETAIL_URL: must be a web address"):
         load_settings(detail_url="rxf.example/demand")
     assert load_settings(detail_url="https://rxf.example/d").detail_url == "https://rxf.example/d"
+    url = render_push({**PAYLOAD, "demand_no": "RZ 1&2"}, "https://rxf.example/d?from=wx").url
+    assert url == "https://rxf.example/d?from=wx&no=RZ%201%262"
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({}, {"RXF_TEMPLATES": str(EXAMPLE)}),
+    ({"RXF_TEMPLATE_CREDIT": "T"}, {}),
+    ({"RXF_TEMPLATES": "/etc/rxf/templates.yaml"}, {}),
+    ({"RXF_WECHAT_API_BASE": "https://api.weixin.qq.com/cgi-bin/"}, {}),
+    ({"RXF_ENV": "prod"}, {}),
+])
+def test_only_a_bare_dev_start_uses_the_example(environ: dict[str, str],
+                                                expected: dict[str, str]) -> None:
+    """`python server.py` with nothing set shows template pushes through the embedded fake;
+    anything configured, or prod, is left as it is."""
+    assert dev_default(environ) == expected
+
+
+def test_the_command_line_knows_templates_check() -> None:
+    args = parser().parse_args(["templates", "check"])
+    assert (args.command, args.templates_command) == ("templates", "check")
 
 
 # --- the fake WeChat API's rules -------------------------------------------------------------
