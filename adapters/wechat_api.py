@@ -82,17 +82,7 @@ class WeChatApiClient:
 
     async def private_templates(self) -> list[dict[str, Any]]:
         """The account's templates (GET template/get_all_private_template)."""
-        endpoint = "template/get_all_private_template"
-        token = await self.token()
-        try:
-            result = await self._in_thread(
-                lambda c: c.get(endpoint, params={"access_token": token}))
-        except WeChatApiError as exc:
-            if exc.errcode not in TOKEN_ERRORS:
-                raise
-            token = await self.token(stale=token)
-            result = await self._in_thread(
-                lambda c: c.get(endpoint, params={"access_token": token}))
+        result = await self.call("template/get_all_private_template", None)
         return list(result.get("template_list") or [])
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
@@ -104,7 +94,8 @@ class WeChatApiClient:
             "action_info": {"scene": {"scene_str": scene}}})
 
     # --- mechanics -----------------------------------------------------------------------
-    async def call(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def call(self, endpoint: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        """POST `data` to `endpoint`, or GET it when there is no data (WeChat's readers)."""
         token = await self.tokens.token()
         try:
             return await self._post(endpoint, data, token)
@@ -118,7 +109,11 @@ class WeChatApiClient:
     async def _fetch_token(self, force: bool) -> dict[str, Any]:
         return await self._in_thread(lambda c: c.fetch_stable_token(force))
 
-    async def _post(self, endpoint: str, data: dict[str, Any], token: str) -> dict[str, Any]:
+    async def _post(self, endpoint: str, data: dict[str, Any] | None,
+                    token: str) -> dict[str, Any]:
+        if data is None:
+            return await self._in_thread(
+                lambda c: c.get(endpoint, params={"access_token": token}))
         return await self._in_thread(
             lambda c: c.post(endpoint, params={"access_token": token}, data=data))
 
