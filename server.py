@@ -42,6 +42,7 @@ from bot.router import Router
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sources import FollowerSources
 from bot.store import ConversationStore
+from bot.templates import dev_default as dev_default_templates
 from bot.webhook import WeChatWebhook, health_route
 from bot.wechat_io import MAX_BODY, Codec
 from dialogs.registry import Registry
@@ -163,8 +164,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     api = WeChatApiClient(appid=settings.wechat_appid, secret=settings.wechat_secret,
                           api_base=settings.api_base, sessions=sessions,
                           on_error=observe.wechat_error)
-    worker = PushWorker(engine, sessions, api, templates=settings.templates(),
-                        max_attempts=settings.push_max_attempts,
+    worker = PushWorker(engine, sessions, api, templates=settings.push_templates(),
+                        detail_url=settings.detail_url, max_attempts=settings.push_max_attempts,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock,
                         give_up_after=timedelta(days=settings.push_give_up_days))
@@ -197,9 +198,11 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
     app[SETTINGS] = settings
     if settings.uses_fake_wechat:
         from bot.fake_wechat import FakeWeChat
+        from bot.fake_wechat_templates import seeded_templates
 
         fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
-                          window_clock=lambda: clock().timestamp())
+                          window_clock=lambda: clock().timestamp(),
+                          templates=seeded_templates(settings.push_templates().values()))
         app[FAKE_WECHAT] = fake
         app.add_subapp("/fake-wechat/", fake.app())
 
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup()
     try:
+        # Set in the environment, so worker processes (RXF_WORKERS>1) read the same.
+        os.environ.update(dev_default_templates(os.environ))
         overrides = {"workers": args.workers} if args.workers else {}
         settings = load_settings(**overrides)
         # Every check before the banner, so a start that fails says why in one line.

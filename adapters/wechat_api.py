@@ -69,12 +69,21 @@ class WeChatApiClient:
             "touser": openid, "msgtype": "text", "text": {"content": content}})
 
     async def send_template(self, openid: str, template_id: str, data: dict[str, Any],
-                            url: str | None = None) -> str:
+                            url: str | None = None, *, client_msg_id: str | None = None) -> str:
         body: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
         if url:
             body["url"] = url
+        if client_msg_id:
+            # WeChat sends one message per openid + client_msg_id within 10 minutes, so a
+            # retry after a lost answer does not notify the user twice.
+            body["client_msg_id"] = client_msg_id
         result = await self.call("message/template/send", body)
         return str(result.get("msgid", ""))
+
+    async def private_templates(self) -> list[dict[str, Any]]:
+        """The account's templates (GET template/get_all_private_template)."""
+        result = await self.call("template/get_all_private_template", None)
+        return list(result.get("template_list") or [])
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("menu/create", menu)
@@ -85,7 +94,8 @@ class WeChatApiClient:
             "action_info": {"scene": {"scene_str": scene}}})
 
     # --- mechanics -----------------------------------------------------------------------
-    async def call(self, endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
+    async def call(self, endpoint: str, data: dict[str, Any] | None) -> dict[str, Any]:
+        """POST `data` to `endpoint`, or GET it when there is no data (WeChat's readers)."""
         token = await self.tokens.token()
         try:
             return await self._post(endpoint, data, token)
@@ -99,7 +109,11 @@ class WeChatApiClient:
     async def _fetch_token(self, force: bool) -> dict[str, Any]:
         return await self._in_thread(lambda c: c.fetch_stable_token(force))
 
-    async def _post(self, endpoint: str, data: dict[str, Any], token: str) -> dict[str, Any]:
+    async def _post(self, endpoint: str, data: dict[str, Any] | None,
+                    token: str) -> dict[str, Any]:
+        if data is None:
+            return await self._in_thread(
+                lambda c: c.get(endpoint, params={"access_token": token}))
         return await self._in_thread(
             lambda c: c.post(endpoint, params={"access_token": token}, data=data))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from bot.settings import SettingsError
@@ -43,9 +44,9 @@ def parser() -> argparse.ArgumentParser:
     fake.add_argument("--port", type=int, default=8090)
 
     # Subcommands of the accounts and demands features register themselves here.
-    from bot import cli_accounts, cli_demands
+    from bot import cli_accounts, cli_demands, cli_templates
 
-    for module in (cli_accounts, cli_demands):
+    for module in (cli_accounts, cli_demands, cli_templates):
         add = getattr(module, "add_parsers", None)
         if add is not None:
             add(sub)
@@ -55,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from bot import cli
+    from bot.templates import dev_default
+
+    # The same templates as `python server.py` with nothing configured (the example).
+    os.environ.update(dev_default(os.environ))
 
     try:
         return asyncio.run(cli.dispatch(args))

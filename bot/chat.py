@@ -157,10 +157,31 @@ def _render_record(record: dict[str, Any]) -> str:
     if record.get("kind") == "custom":
         return _indent("💬 客服消息", payload.get("text", {}).get("content", str(payload)))
     if record.get("kind") == "template":
-        data = payload.get("data", {})
-        lines = [f"{k}: {v.get('value') if isinstance(v, dict) else v}" for k, v in data.items()]
-        return _indent(f"🔔 模板消息 {payload.get('template_id', '')}", "\n".join(lines))
+        return _render_template(payload, record.get("result") or {})
     return _indent(f"· {record.get('kind')}", str(payload)[:300])
+
+
+def _render_template(payload: dict[str, Any], result: dict[str, Any]) -> str:
+    """The template a push used, keyword by keyword, as the fake WeChat API saw it: which
+    keywords the notice shows empty and which values WeChat dropped."""
+    data = payload.get("data", {})
+    labels: dict[str, str] = result.get("labels") or {}
+    ignored = set(result.get("ignored") or ())
+    lines = []
+    for key in [*labels, *(k for k in data if k not in labels)]:
+        if key in ignored:
+            continue
+        item = data.get(key)
+        value = item.get("value") if isinstance(item, dict) else item
+        label = f"{labels[key]} " if labels.get(key) else ""
+        lines.append(f"{label}{key}: {value if value is not None else '（空）'}")
+    if ignored:
+        lines.append("模板里没有、微信不显示：" + "、".join(sorted(ignored)))
+    if payload.get("url"):
+        lines.append(f"详情链接：{payload['url']}")
+    title = result.get("title")
+    head = f"🔔 模板消息「{title}」" if title else "🔔 模板消息"
+    return _indent(f"{head} {payload.get('template_id', '')}", "\n".join(lines))
 
 
 async def run_chat(url: str, openid: str, settings: Settings, *, subscribe: bool = True,

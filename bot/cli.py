@@ -55,13 +55,14 @@ async def dispatch(args: argparse.Namespace) -> int:
         return 0
     if command == "fake-wechat":
         from bot.fake_wechat import run_standalone
+        from bot.fake_wechat_templates import seeded_templates
 
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
-        await run_standalone(args.host, args.port)
+        await run_standalone(args.host, args.port, templates=seeded_templates())
         return 0
-    from bot import cli_accounts, cli_demands
+    from bot import cli_accounts, cli_demands, cli_templates
 
-    for module in (cli_accounts, cli_demands):
+    for module in (cli_accounts, cli_demands, cli_templates):
         run = getattr(module, "dispatch", None)
         if run is not None:
             code = await run(settings, args)

@@ -6,8 +6,8 @@ every customer-service message, template message, menu and QR code it accepts, a
 tests inject failures (errcodes, HTTP errors, delays) and expire access tokens.
 
 This module holds the state and the Python control API; the HTTP routes are in
-bot/fake_wechat_routes.py, the request rules in bot/fake_wechat_checks.py and the token
-rules in bot/fake_wechat_tokens.py.
+bot/fake_wechat_routes.py, the request rules in bot/fake_wechat_checks.py, the token
+rules in bot/fake_wechat_tokens.py and the templates in bot/fake_wechat_templates.py.
 
 Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", fake.app())`, then
 RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
@@ -33,6 +33,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.fake_wechat_checks import ApiError
+from bot.fake_wechat_templates import FakeTemplate, TemplateBook
 from bot.fake_wechat_tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 ENDPOINTS = (
     "token", "stable_token", "message/custom/send", "message/template/send",
     "menu/create", "menu/get", "menu/delete", "qrcode/create", "user/info",
+    "template/get_all_private_template",
 )
 
 
@@ -105,7 +107,7 @@ class FakeWeChat:
         secret: str = "fake-secret",
         token_ttl: int = 7200,
         max_records: int = 100_000,
-        template_ids: Iterable[str] | None = None,
+        templates: Iterable[FakeTemplate] | None = None,
         grace_seconds: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
         window_clock: Callable[[], float] | None = None,
@@ -113,8 +115,9 @@ class FakeWeChat:
         self.appid = appid
         self.secret = secret
         self.max_records = max_records
-        # None accepts any non-empty template_id; a set makes unknown ids answer 40037.
-        self.template_ids = frozenset(template_ids) if template_ids is not None else None
+        # None accepts any non-empty template_id; once it holds templates, an unknown id
+        # answers 40037 and values are checked against the template's keywords.
+        self.templates = TemplateBook(templates, clock)
         self.records: list[SentRecord] = []
         self.token_fetches = 0
         self.calls: dict[str, int] = {}
@@ -201,6 +204,14 @@ class FakeWeChat:
     def _open(self, user: FakeUser, quota: tuple[int, float]) -> None:
         user.quota_left, user.quota_until = quota[0], self.window_clock() + quota[1]
 
+    def add_template(self, template_id: str, title: str, content: str) -> None:
+        """Add (or replace) a template as the back office would: `content` names the
+        keywords, e.g. "单据号：{{character_string1.DATA}}\n企业：{{thing2.DATA}}"."""
+        self.templates.add(FakeTemplate(template_id, title, content))
+
+    def remove_template(self, template_id: str) -> bool:
+        return self.templates.remove(template_id)
+
     def issue_token(self) -> str:
         """A valid access token without an HTTP round trip (not counted as a fetch)."""
         return self.tokens.issue()[0]
@@ -220,6 +231,7 @@ class FakeWeChat:
         self.menu = None
         self.faults.clear()
         self.tokens.clear()
+        self.templates.clear_sent()  # the account's templates stay, as on WeChat
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,6 @@ server turns into WeChat's `{"errcode": N, "errmsg": "..."}` with HTTP 200.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 ERRMSG: dict[int, str] = {
@@ -105,54 +104,6 @@ def check_custom(body: dict[str, Any]) -> None:
         raise ApiError(47001, f"(missing {msgtype} object)")
     if msgtype == "text" and not _nonempty_str(content.get("content")):
         raise ApiError(44004)
-
-
-# --- template messages ----------------------------------------------------------------
-
-# Keyword types of the new template library, by key prefix ("thing1", "amount3" ...),
-# with the length limits WeChat enforces (47003 beyond them). Checking them here is the
-# point: a 25-character institution name in a `thing` field passes every unit test and
-# fails only in production.
-_TEMPLATE_KEY = re.compile(r"^([a-z_]+?)(\d+)$")
-_TEMPLATE_MAX_CHARS: dict[str, int] = {
-    "thing": 20,
-    "character_string": 32,
-    "number": 32,
-    "letter": 32,
-    "symbol": 5,
-    "phrase": 5,
-    "phone_number": 17,
-    "car_number": 8,
-}
-
-
-def _name_limit(value: str) -> int:
-    # `name` allows 10 characters, or 20 when it is Latin letters only.
-    return 20 if value.isascii() else 10
-
-
-def check_template(body: dict[str, Any], known_ids: frozenset[str] | None) -> None:
-    check_openid(body)
-    template_id = body.get("template_id")
-    if not _nonempty_str(template_id) or (known_ids is not None and template_id not in known_ids):
-        raise ApiError(40037)
-    url = body.get("url")
-    if url is not None and not isinstance(url, str):
-        raise ApiError(47001, "(url)")
-    data = body.get("data")
-    if not isinstance(data, dict):
-        raise ApiError(47003, "data invalid")
-    for key, item in data.items():
-        value = item.get("value") if isinstance(item, dict) else None
-        if not isinstance(value, str):
-            raise ApiError(47003, f"data.{key}.value invalid")
-        match = _TEMPLATE_KEY.match(key)
-        if match is None:
-            continue  # legacy keys (keyword1, first, remark): no length rule known
-        kind = match.group(1)
-        limit = _name_limit(value) if kind == "name" else _TEMPLATE_MAX_CHARS.get(kind)
-        if limit is not None and len(value) > limit:
-            raise ApiError(47003, f"data.{key}.value invalid (over {limit} characters)")
 
 
 # --- custom menu ----------------------------------------------------------------------

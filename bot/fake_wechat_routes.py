@@ -26,7 +26,6 @@ from bot.fake_wechat_checks import (
     check_menu,
     check_openid,
     check_qrcode,
-    check_template,
     parse_json_body,
 )
 from bot.fake_wechat_tokens import control as token_control
@@ -139,12 +138,21 @@ class _Routes:
 
     async def template_send(self, request: web.Request) -> dict[str, Any]:
         body = parse_json_body(await request.read())
-        check_template(body, self.fake.template_ids)
-        if not self.fake.user(body["touser"]).subscribed:
+        book = self.fake.templates
+        shown = book.check(body)
+        touser, client_msg_id = body["touser"], body.get("client_msg_id")
+        if not self.fake.user(touser).subscribed:
             raise ApiError(43004)
-        record = self.fake.record("template", body["touser"], body)
+        earlier = book.repeat(touser, client_msg_id)
+        if earlier is not None:  # WeChat sends one message per openid + client_msg_id
+            return {**_OK, "msgid": earlier}
+        record = self.fake.record("template", touser, body, shown)
         record.result["msgid"] = record.id  # the msgid is the record id
+        book.remember(touser, client_msg_id, record.id)
         return {**_OK, "msgid": record.id}
+
+    async def private_templates(self, request: web.Request) -> dict[str, Any]:
+        return {"template_list": self.fake.templates.listing()}
 
     async def menu_create(self, request: web.Request) -> dict[str, Any]:
         body = parse_json_body(await request.read())
@@ -290,6 +298,8 @@ def build_app(fake: FakeWeChat) -> web.Application:
     r.add_get("/cgi-bin/menu/delete", api("menu/delete", routes.menu_delete))
     r.add_post("/cgi-bin/qrcode/create", api("qrcode/create", routes.qrcode_create))
     r.add_get("/cgi-bin/user/info", api("user/info", routes.user_info))
+    r.add_get("/cgi-bin/template/get_all_private_template",
+              api("template/get_all_private_template", routes.private_templates))
     r.add_get("/_sent", routes.sent)
     r.add_post("/_faults", routes.add_fault)
     r.add_get("/_faults", routes.list_faults)

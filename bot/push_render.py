@@ -1,16 +1,19 @@
 """What a status push says: template data and the same facts as a plain text.
 
-The template fields (单据号, 金额, 状态, 机构, 时间, 查看方式, and 企业 when the platform
-named the demand's enterprise) are what the operators register in the WeChat back
-office; `first`/`remark` are no longer shown by WeChat, so everything that matters sits
-in keyword fields. One WeChat user may be bound to several enterprises, so the push says
-which one the demand belongs to, whichever is active in the bot.
+The template keywords are the ones of the account's 类目模板 (bot/templates.py maps each
+to one of our facts and renders it to its type); `first`/`remark` are no longer shown by
+WeChat, so everything that matters sits in keyword fields. One WeChat user may be bound
+to several enterprises, so the push says which one the demand belongs to, whichever is
+active in the bot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
+
+from bot.templates import PushTemplate, render_data
 
 TITLES = {
     "credit": "您的融资需求已获授信",
@@ -27,35 +30,43 @@ class Rendered:
     url: str | None
 
 
-def render_push(payload: dict[str, Any], detail_url: str | None = None) -> Rendered:
+def facts(payload: dict[str, Any]) -> dict[str, str]:
+    """Our facts of a push (the values RXF_TEMPLATES can map to keywords)."""
     event = str(payload.get("event", ""))
-    amount = str(payload.get("amount") or "—")
-    enterprise = str(payload.get("enterprise") or "")
-    fields = {
+    reason = str(payload.get("reason") or "")
+    return {
         "demand_no": str(payload.get("demand_no", "")),
-        "amount": amount,
+        "enterprise": str(payload.get("enterprise") or ""),
+        "amount": str(payload.get("amount") or ""),
         "status": str(payload.get("status", "")),
         "institution": str(payload.get("institution", "")),
         "time": str(payload.get("time", "")),
-        "remark": str(payload.get("reason") or HOW_TO_SEE),
+        "reason": reason,
+        "remark": reason or HOW_TO_SEE,
+        "title": TITLES.get(event, "融资需求状态更新"),
     }
-    if enterprise:
-        # Absent rather than empty: WeChat refuses an empty thing value, and pushes
-        # queued before the platform sent names (or from older platforms) have none.
-        fields["enterprise"] = enterprise
-    # Template values are capped at 20 characters for thing-type fields by WeChat.
-    data = {k: {"value": v[:20] if k in ("institution", "enterprise", "remark") else v}
-            for k, v in fields.items()}
-    lines = [f"【{TITLES.get(event, '融资需求状态更新')}】"]
+
+
+def render_push(payload: dict[str, Any], detail_url: str | None = None,
+                template: PushTemplate | None = None) -> Rendered:
+    event = str(payload.get("event", ""))
+    known = facts(payload)
+    amount = known["amount"] or "—"
+    enterprise = known["enterprise"]
+    data = render_data(template, known, event) if template is not None else {}
+    lines = [f"【{known['title']}】"]
     if enterprise:
         lines.append(f"企业：{enterprise}")
-    lines += [f"单据号：{fields['demand_no']}",
+    lines += [f"单据号：{known['demand_no']}",
               f"金额：{amount}",
-              f"状态：{fields['status']}",
-              f"机构：{fields['institution']}",
-              f"时间：{fields['time']}"]
-    if payload.get("reason"):
-        lines.append(f"原因：{payload['reason']}")
+              f"状态：{known['status']}",
+              f"机构：{known['institution']}",
+              f"时间：{known['time']}"]
+    if known["reason"]:
+        lines.append(f"原因：{known['reason']}")
     lines.append(HOW_TO_SEE)
-    url = f"{detail_url}?no={fields['demand_no']}" if detail_url else None
+    url = None
+    if detail_url:
+        joiner = "&" if "?" in detail_url else "?"
+        url = f"{detail_url}{joiner}no={quote(known['demand_no'], safe='')}"
     return Rendered(data=data, text="\n".join(lines), url=url)

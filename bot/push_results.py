@@ -19,6 +19,14 @@ SYSTEM_FAILED = "failed: system failed"
 RECORD_TRIES = 4
 
 
+def client_msg_id(row: OutboxRow) -> str:
+    """The outbox id, so a resend after a lost answer is one message (WeChat keeps one per
+    openid + client_msg_id for 10 minutes); the one retry after WeChat's own "system
+    failed" needs a new one, or WeChat would take it for that failed message again."""
+    retried = (row.delivery_status or "").startswith("retried")
+    return f"rxf-outbox-{row.id}" + ("-retry" if retried else "")
+
+
 class TemplateResults:
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], datetime]) -> None:

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,8 @@ from adapters.sqltypes import utcnow
 from bot.models import OutboxRow, WeChatUser
 from bot.push_quota import Quotas
 from bot.push_render import render_push
+from bot.push_results import client_msg_id
+from bot.templates import PushTemplate
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,7 @@ class GiveUp(Exception):
 
 class PushWorker:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
-                 api: WeChatApi, *, templates: dict[str, str | None],
+                 api: WeChatApi, *, templates: Mapping[str, PushTemplate],
                  max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
                  interval: float = 0.5, base_delay: float = 2.0, max_delay: float = 600.0,
                  clock: Callable[[], datetime] = utcnow, detail_url: str | None = None,
@@ -177,18 +179,19 @@ class PushWorker:
             raise WeChatApiError(43004, "unsubscribed (skipped)")
         if row.kind == "text":
             return await self._custom(row, user, payload["content"])
-        rendered = render_push(payload, self.detail_url)
-        template_id = self.templates.get(payload.get("event", ""))
-        if template_id:
+        template = self.templates.get(payload.get("event", ""))
+        rendered = render_push(payload, self.detail_url, template)
+        if template is not None:
             try:
-                msgid = await self.api.send_template(row.openid, template_id, rendered.data,
-                                                     rendered.url)
+                msgid = await self.api.send_template(
+                    row.openid, template.template_id, rendered.data, rendered.url,
+                    client_msg_id=client_msg_id(row))
                 return Sent("template", msgid)
             except WeChatApiError as exc:
                 if exc.errcode not in TEMPLATE_REFUSED:
                     raise
                 log.warning("template %s refused (%s); trying customer-service message",
-                            template_id, exc.errcode)
+                            template.template_id, exc.errcode)
         return await self._custom(row, user, rendered.text)
 
     async def _custom(self, row: OutboxRow, user: _User | None, content: str) -> Sent:

@@ -7,11 +7,21 @@ to start on any dev default, so a forgotten variable cannot silently run a fake.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.templates import PushTemplate, TemplateConfigError, load_templates, shorthand
 
 OFFICIAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
 DEV_TOKEN = "rxf-dev-token"
@@ -69,9 +79,14 @@ class Settings(BaseSettings):
 
     data_key: str | None = None
 
+    # Typed template messages: a YAML file (bot/templates.example.yaml, README).
+    templates: Path | None = None
+    # The dev shorthand: template ids only, our own field names as keys.
     template_credit: str | None = None
     template_disburse: str | None = None
     template_reject: str | None = None
+    # A page showing a demand; template pushes link to it with ?no=<单据号>.
+    detail_url: str | None = None
     push_max_attempts: int = Field(8, ge=1)
     push_interval: float = Field(0.5, gt=0)
     # First retry delay; doubles per attempt (with jitter) up to push_max_delay.
@@ -87,6 +102,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
+
+    _push_templates: dict[str, PushTemplate] = PrivateAttr(default_factory=dict)
 
     @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod
@@ -112,6 +129,18 @@ class Settings(BaseSettings):
                              "postgresql+asyncpg://user@host/dbname")
         return value
 
+    @field_validator("templates", "detail_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("detail_url")
+    @classmethod
+    def _detail_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+\S*", value):
+            raise ValueError("must be a web address such as https://platform.example/demand")
+        return value
+
     @field_validator("wechat_api_base")
     @classmethod
     def _api_base(cls, value: str | None) -> str | None:
@@ -135,6 +164,21 @@ class Settings(BaseSettings):
         if self.env == "prod":
             for problem in self.prod_problems():
                 raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _load_templates(self) -> Settings:
+        legacy = {k: v for k, v in self.shorthand_templates().items() if v}
+        if self.templates is None:
+            self._push_templates = shorthand(legacy)
+            return self
+        if legacy:
+            raise ValueError("RXF_TEMPLATES and RXF_TEMPLATE_CREDIT/DISBURSE/REJECT are both "
+                             "set; keep RXF_TEMPLATES")
+        try:
+            self._push_templates = load_templates(self.templates)
+        except TemplateConfigError as exc:
+            raise ValueError(f"RXF_TEMPLATES: {exc}") from None
         return self
 
     def prod_problems(self) -> list[str]:
@@ -164,6 +208,9 @@ class Settings(BaseSettings):
                             "RXF_VERIFY=http with RXF_VERIFY_URL")
         if self.dev_endpoints:
             problems.append("RXF_DEV_ENDPOINTS shows what the SMS gateway sent; unset it in prod")
+        if self.templates is None and any(self.shorthand_templates().values()):
+            problems.append("RXF_TEMPLATE_CREDIT/DISBURSE/REJECT send our own field names, "
+                            "which a WeChat template does not have; prod needs RXF_TEMPLATES")
         return problems
 
     @property
@@ -193,12 +240,16 @@ class Settings(BaseSettings):
     def extra_dialog_modules(self) -> tuple[str, ...]:
         return tuple(m.strip() for m in self.extra_dialogs.split(",") if m.strip())
 
-    def templates(self) -> dict[str, str | None]:
+    def shorthand_templates(self) -> dict[str, str | None]:
         return {
             "credit": self.template_credit,
             "disburse": self.template_disburse,
             "reject": self.template_reject,
         }
+
+    def push_templates(self) -> dict[str, PushTemplate]:
+        """The template of each push kind that has one (RXF_TEMPLATES or the shorthand)."""
+        return dict(self._push_templates)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -215,7 +215,8 @@ async def test_template_validation(env: Env) -> None:
     assert await send(data={"thing1": {"value": "某" * 21}}) == 47003  # thing: 20 chars
     assert await send(data={"keyword1": {"value": "某" * 40}}) == 0  # legacy: no limit
     assert len(env.fake.records) == 1
-    env.fake.template_ids = frozenset({"tpl-credit"})
+    # Once the fake holds the account's templates, an id it does not hold is refused.
+    env.fake.add_template("tpl-credit", "授信通知", "单据号：{{character_string1.DATA}}")
     assert await send() == 40037
 
 

@@ -34,7 +34,7 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
         api = WeChatApiClient(appid=h.settings.wechat_appid, secret=h.settings.wechat_secret,
                               api_base=h.settings.api_base, sessions=sessions)
         engines.append(engine)
-        workers.append(PushWorker(engine, sessions, api, templates=h.settings.templates(),
+        workers.append(PushWorker(engine, sessions, api, templates=h.settings.push_templates(),
                                   interval=0.02, batch=25))
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]
@@ -49,4 +49,5 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
     counts = Counter(r.payload["data"]["demand_no"]["value"]
                      for r in h.fake.sent(kind="template"))
     assert len(counts) == 1000 and set(counts.values()) == {1}
+    assert h.fake.templates.repeats == 0  # no second send hidden by client_msg_id
     assert {r.status for r in await rows(h)} == {"sent"}
