@@ -54,16 +54,17 @@ async def test_long_and_large_values_are_cut_to_fit(make_harness: MakeHarness) -
     h = await typed(make_harness)
     await subscribe(h, "o_a", "o_b")
     enterprise = "云南" + "贸" * 30 + "有限公司"
-    await post_event(h, _body(["o_a"], "disburse", amount="1.5亿元", enterprise=enterprise))
-    await post_event(h, _body(["o_b"], "reject", reason="资料不全：" + "缺" * 40,
-                              status="退回待补充资料"))
+    await post_event(h, _body(["o_a"], "credit", amount="1.5亿元", enterprise=enterprise))
+    # Another demand: nothing may follow a grant's reject on the platform's lifecycle.
+    await post_event(h, _body(["o_b"], "reject", no="RZ20261127000002",
+                              reason="资料不全：" + "缺" * 40))
     await eventually(lambda: len(h.fake.sent(kind="template")) == 2)
     data = {r.touser: {k: v["value"] for k, v in r.payload["data"].items()}
             for r in h.fake.sent(kind="template")}
     assert data["o_a"]["amount3"] == "150000000元"
     assert data["o_a"]["thing2"] == enterprise[:19] + "…"
     assert data["o_b"]["thing4"] == ("资料不全：" + "缺" * 40)[:19] + "…"
-    assert data["o_b"]["phrase3"] == "已退回"  # 退回待补充资料 is seven characters
+    assert data["o_b"]["phrase3"] == "已退回"
     assert {r.status for r in await rows(h)} == {"sent"}
 
 

@@ -25,6 +25,7 @@ from bot.templates import (
     load_templates,
     render_data,
 )
+from tests.test_production import AES_KEY, PROD_BASE
 
 # --- rendering, type by type --------------------------------------------------------------
 
@@ -209,9 +210,8 @@ def test_missing_file_and_mixed_settings_are_refused(tmp_path: Path) -> None:
     assert load_settings(templates="").push_templates() == {}
 
 
-PROD = {"env": "prod", "wechat_token": "t", "wechat_appid": "wxreal", "wechat_secret": "s",
-        "data_key": "k" * 43, "sms": "http", "sms_url": "http://sms.invalid/",
-        "database_url": "postgresql+asyncpg://u@db/rxf"}
+# A production configuration complete but for the templates.
+PROD = {**PROD_BASE, "env": "prod", "wechat_aes_key": AES_KEY}
 
 
 def test_prod_refuses_the_shorthand_without_rxf_templates(tmp_path: Path) -> None:
