@@ -90,11 +90,23 @@ def _runs(text: str) -> list[list[re.Match[str]]]:
         while (sep := _SEPARATOR.match(text, run[-1].end())) is not None \
                 and (nxt := _GROUP.match(text, sep.end())
                      or _LONE_X.match(text, sep.end())) is not None \
-                and not run[-1].group().upper().endswith(("X", "Ｘ")):
+                and not run[-1].group().upper().endswith(("X", "Ｘ")) \
+                and not _decimal_point(text, run, sep, nxt):
             run.append(nxt)
         runs.append(run)
         pos = run[-1].end()
     return runs
+
+
+def _decimal_point(text: str, run: list[re.Match[str]], sep: re.Match[str],
+                   nxt: re.Match[str]) -> bool:
+    """"150000000.00元": a point after one unbroken number, then one or two digits that
+    nothing continues, is a decimal fraction, not a grouping; else an amount reads as
+    a phone."""
+    if len(run) > 1 or sep.group() not in (".", "．") or len(nxt.group()) > 2:
+        return False
+    after = _SEPARATOR.match(text, nxt.end())
+    return after is None or _GROUP.match(text, after.end()) is None
 
 
 def _hide(chars: list[str], run: list[re.Match[str]], first: int, skip: int, head: int,

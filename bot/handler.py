@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from adapters.masking import mask_text
 from adapters.outbox import OutboxItem
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
@@ -115,7 +116,7 @@ class Bot:
             opens = cs_quota.opened_by(inbound)
             if opens is not None:  # the rows that waited for this go out now
                 replies = cs_quota.tell_waiting(replies, loaded.cs_waiting, opens)
-            replies = split_long(replies)
+            replies = split_long(masked(replies))
             handoff.committing = True
             if handoff.detached:
                 record: list[Reply] = [Text(handoff.hint or WORKING)]
@@ -181,6 +182,14 @@ def _voice_unheard(ctx: StepContext, loaded: Loaded) -> list[Reply]:
         return []
     scratch[VOICE_TOLD] = ctx.now.isoformat()
     return [Text(VOICE_UNHEARD)]
+
+
+def masked(replies: list[Reply]) -> list[Reply]:
+    """What the bot says, with ID numbers and phones masked however they were typed: a
+    reply that echoes the user's words ("没有「…」这一项") is sent, stored as the delivery
+    and queued in the outbox like any other text (docs/wechat.md has no rule for this;
+    our own: personal numbers are never shown whole)."""
+    return [Text(mask_text(r.content)) if isinstance(r, Text) else r for r in replies]
 
 
 def split_long(replies: list[Reply]) -> list[Reply]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from adapters.masking import strip_invisible
+
 # A text field beyond this is not a real answer to anything we ask; cut it before work.
 MAX_TEXT = 2000
 
@@ -47,6 +49,8 @@ class Inbound:
 
 
 def normalize_text(text: str) -> str:
-    """NFKC (full-width -> half-width), trimmed, inner whitespace runs collapsed."""
-    text = unicodedata.normalize("NFKC", text or "")[:MAX_TEXT]
+    """NFKC (full-width -> half-width), without invisible characters (a zero-width space
+    pasted inside a phone number would make it unreadable), trimmed, inner whitespace
+    runs collapsed."""
+    text = strip_invisible(unicodedata.normalize("NFKC", text or "")[:MAX_TEXT])
     return " ".join(text.split())

@@ -117,6 +117,8 @@ LOOKALIKES = [
     "USCC 91530121MA6P1RDX22",
     "12345678901234567890",
     "1234 5678 9012",
+    "额度 150000000.00元",  # 1.5亿 in yuan: the point is a decimal one, not a grouping
+    "放款 130000000.5 元",
 ]
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 
 import pytest
+from sqlalchemy import text
 
 from bot import logs
 from tests.support import Harness
@@ -48,3 +49,20 @@ def test_json_log_masks_message_arguments_and_extra_fields() -> None:
                                "to": ["159.****.1931"]}
     assert line["amount"] == "200000.00"
     assert PHONE not in text and "1151" not in text and "0119" not in text
+
+
+async def test_a_reply_echoing_typed_numbers_is_masked_when_sent_and_stored(
+        harness: Harness) -> None:
+    await harness.say("注册")
+    reply = await harness.say(f"修改 159{ZWSP}1151{ZWSP}1931")
+    assert "159****1931" in reply and PHONE not in reply and ZWSP not in reply
+    async with harness.runtime.sessions() as session:
+        stored = (await session.execute(text("SELECT replies FROM deliveries"))).scalars().all()
+    assert any("159****1931" in r for r in stored) and not any(PHONE in r for r in stored)
+
+
+async def test_a_number_pasted_with_invisible_characters_is_read_as_typed(
+        harness: Harness) -> None:
+    await harness.say("注册")
+    reply = await harness.say(f"159{ZWSP}1151{ZWSP}1931")
+    assert "（2/7）" in reply, reply  # taken as the phone, not refused as malformed
