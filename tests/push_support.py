@@ -67,3 +67,22 @@ def sent_to(h: Harness, kind: str = "template") -> list[str]:
 def as_dict(row: OutboxRow) -> dict[str, Any]:
     return {"status": row.status, "attempts": row.attempts, "error": row.last_error,
             "channel": row.channel}
+
+
+def separate_workers(h: Harness, n: int, **options: Any) -> tuple[list[Any], list[Any]]:
+    """n push workers, each with its own engine and pool like separate processes: the
+    engines (to dispose) and the workers."""
+    from adapters import database
+    from adapters.wechat_api import WeChatApiClient
+    from bot.push_worker import PushWorker
+
+    engines, workers = [], []
+    for _ in range(n):
+        engine = database.make_engine(h.settings.database_url,
+                                      schema=h.settings.database_schema)
+        sessions = database.session_factory(engine)
+        api = WeChatApiClient(appid=h.settings.wechat_appid, secret=h.settings.wechat_secret,
+                              api_base=h.settings.api_base, sessions=sessions)
+        engines.append(engine)
+        workers.append(PushWorker(engine, sessions, api, **options))
+    return engines, workers

@@ -8,11 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from adapters import database
 from adapters.outbox import OutboxItem, enqueue
-from adapters.wechat_api import WeChatApiClient
-from bot.push_worker import PushWorker
-from tests.push_support import FAST, TEMPLATES, rows
+from tests.push_support import FAST, TEMPLATES, rows, separate_workers
 from tests.support import Harness, eventually
 
 MakeHarness = Callable[..., Awaitable[Harness]]
@@ -26,16 +23,8 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
         await enqueue(session, [
             OutboxItem(f"o_{i:04d}", "push", {"event": "credit", "demand_no": f"RZ{i:06d}"},
                        dedupe_key=f"k{i}") for i in range(1000)], now)
-    engines, workers = [], []
-    for _ in range(2):  # each with its own engine and pool, like separate processes
-        engine = database.make_engine(h.settings.database_url,
-                                      schema=h.settings.database_schema)
-        sessions = database.session_factory(engine)
-        api = WeChatApiClient(appid=h.settings.wechat_appid, secret=h.settings.wechat_secret,
-                              api_base=h.settings.api_base, sessions=sessions)
-        engines.append(engine)
-        workers.append(PushWorker(engine, sessions, api, templates=h.settings.push_templates(),
-                                  interval=0.02, batch=25))
+    engines, workers = separate_workers(h, 2, templates=h.settings.push_templates(),
+                                        interval=0.02, batch=25)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]
     try:

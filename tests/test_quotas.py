@@ -15,14 +15,11 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from adapters import database
 from adapters.outbox import OutboxItem, enqueue
-from adapters.wechat_api import WeChatApiClient
 from bot import cli, observe
 from bot.models import WeChatUser
-from bot.push_worker import PushWorker
 from bot.sim import event_xml
-from tests.push_support import FAST, TEMPLATES, event_body, post_event, rows
+from tests.push_support import FAST, TEMPLATES, event_body, post_event, rows, separate_workers
 from tests.support import Harness, eventually
 
 MakeHarness = Callable[..., Awaitable[Harness]]
@@ -239,16 +236,8 @@ async def test_two_workers_never_spend_more_than_the_quota(make_harness: MakeHar
     async with h.runtime.sessions.begin() as session:
         await enqueue(session, [OutboxItem(USER, "text", {"content": f"第{i}条"})
                                 for i in range(16)], h.clock())
-    engines, workers = [], []
-    for _ in range(2):  # each with its own engine and pool, like separate processes
-        engine = database.make_engine(h.settings.database_url,
-                                      schema=h.settings.database_schema)
-        sessions = database.session_factory(engine)
-        api = WeChatApiClient(appid=h.settings.wechat_appid, secret=h.settings.wechat_secret,
-                              api_base=h.settings.api_base, sessions=sessions)
-        engines.append(engine)
-        workers.append(PushWorker(engine, sessions, api, templates={}, interval=0.02,
-                                  batch=4, clock=h.clock))
+    engines, workers = separate_workers(h, 2, templates={}, interval=0.02, batch=4,
+                                        clock=h.clock)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]
     try:
