@@ -41,6 +41,7 @@ from adapters.sms_limits import (  # noqa: F401  (BEIJING, wait_text: for caller
     Limits,
     SendResult,
     lock_sends,
+    phone_refusal,
     wait_text,
 )
 
@@ -132,6 +133,11 @@ class SmsService(SessionPhases):
         self.clock = clock
         self.limits = Limits(per_minute)
         self._use_runner(sessions, runner)
+
+    async def phone_refusal(self, phone: str, openid: str) -> str | None:
+        """The reason no code may go to `phone` for this WeChat user today, if any."""
+        phone_hash, now = self.cipher.lookup_hash(phone), self.clock()
+        return await self._read(lambda session: phone_refusal(session, openid, phone_hash, now))
 
     async def send_code(self, phone: str, purpose: str, idem_key: str, *,
                         openid: str | None = None) -> SendResult:

@@ -163,6 +163,14 @@ def _user_limits(session: Session, openid: str, phone_hash: str, live: bool,
     return None
 
 
+def phone_refusal(session: Session, openid: str, phone_hash: str, now: datetime) -> str | None:
+    """Why no code can go to this phone for this user today (the per-user phone limit),
+    asked when the phone is typed, so the form re-asks the phone instead of going on to a
+    code that was never sent. The send checks again under the lock."""
+    refused = _user_limits(session, openid, phone_hash, False, now)
+    return refused.message if refused is not None and refused.reason == "user_phones" else None
+
+
 def _still(live: bool) -> str:
     return "刚才发送的验证码仍然有效，可以直接使用。" if live else ""
 

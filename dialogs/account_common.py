@@ -107,6 +107,14 @@ async def ensure_available(ctx: StepContext, *, phone: str | None = None,
         raise Invalid(exc.message) from None
 
 
+async def ensure_codes_allowed(ctx: StepContext, phone: str) -> None:
+    """Re-ask the phone, with the reason, when today's limit of phones per WeChat user
+    means no code could go to it: better than moving on to a code that never comes."""
+    sms = ctx.ports.sms
+    if sms is not None and (refusal := await sms.phone_refusal(phone, ctx.openid)):
+        raise Invalid(refusal)
+
+
 async def send_code(ctx: StepContext, phone: str, purpose: str, *, resend: bool) -> str:
     """Send a code and say what happened, in the words of the question it belongs to.
     A refusal says whether the code sent before still works: never "sent" for nothing."""

@@ -26,6 +26,7 @@ from dialogs.account_common import (
     VERIFYING,
     check_refused,
     ensure_available,
+    ensure_codes_allowed,
     not_registered,
     sms_field,
     text_value,
@@ -144,6 +145,12 @@ async def _need_account(ctx: StepContext) -> Step | None:
 
 
 # --- 1/3 个人认证 ------------------------------------------------------------------------
+async def _own_phone(text: str, ctx: StepContext, values: Values) -> str:
+    phone = validators.mobile(text)
+    await ensure_codes_allowed(ctx, phone)
+    return phone
+
+
 def _name(text: str, ctx: StepContext, values: Values) -> str:
     if values.get("cert_type") == "foreign":
         return text_value(validators.foreign_name)(text, ctx, values)
@@ -193,8 +200,7 @@ PERSON = FormSpec(
               parse=lambda text, ctx, values: validators.certificate(values["cert_type"], text),
               display=mask_id, aliases=("证件号", "身份证号", "身份证")),
         Field("phone", "本人手机号", "请输入本人实名登记的手机号：",
-              parse=lambda text, ctx, values: validators.mobile(text), display=mask_phone,
-              aliases=("手机号", "手机")),
+              parse=_own_phone, display=mask_phone, aliases=("手机号", "手机")),
         sms_field("certify", when=lambda v: v.get("phone") not in v.get("_verified", ())),
     ),
     on_confirm=_person_confirm,

@@ -16,6 +16,7 @@ from dialogs.account_common import (
     VERIFYING,
     check_refused,
     ensure_available,
+    ensure_codes_allowed,
     needs_code,
     sms_field,
     text_value,
@@ -38,6 +39,7 @@ AGREEMENT = (
 async def _phone(text: str, ctx: StepContext, values: Values) -> str:
     phone = validators.mobile(text)
     await ensure_available(ctx, phone=phone)
+    await ensure_codes_allowed(ctx, phone)
     return phone
 
 
