@@ -23,6 +23,7 @@ TemplateResult = Callable[[str, str], Awaitable[None]]
 SourceRecord = Callable[[str, str, str, datetime], Awaitable[None]]
 # Events a person caused that the bot answers; the rest (VIEW, LOCATION, the scancode
 # and picture menus) are acknowledged with an empty reply.
+WELCOME_BACK = "您好，欢迎回来！"
 ANSWERED = frozenset({"subscribe", "scan", "click"})
 
 
@@ -61,7 +62,8 @@ class EventHandler:
             if is_login_scene(event.event_key):
                 return EventResult(await self._login(ctx, conv, event.event_key))
             await self._source(ctx, event, "scan")
-            return EventResult(await self.router.menu(ctx, conv, lead=WELCOME))
+            # Already a follower: "欢迎关注" would be wrong; they get the menu.
+            return EventResult(await self.router.menu(ctx, conv, lead=WELCOME_BACK))
         if kind == "click":
             human.end(conv)  # a click means the bot is wanted again
             intent = self.router.registry.by_key(event.event_key)

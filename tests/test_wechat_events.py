@@ -119,6 +119,7 @@ async def test_channel_scenes_welcome_and_are_recorded(harness: Harness) -> None
     assert "登录二维码" not in (first.content or "")
     scan = await h.sim.post(fill(SCAN_SCENE, "o_county", scene="bank_branch_x"))
     assert "请回复数字选择" in (scan.content or "") and "登录" not in (scan.content or "")
+    assert "欢迎关注" not in (scan.content or "")  # they follow already
     # A second scan of the same code keeps the first time.
     await h.sim.post(fill(SCAN_SCENE, "o_county", scene="bank_branch_x"))
     async with h.runtime.sessions() as s:
