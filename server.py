@@ -78,7 +78,6 @@ class Runtime:
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
-    replay: ReplayGuard
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -180,11 +179,10 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
               router=router, ports=ports,
               events=EventHandler(router, results.record, FollowerSources(runner).record),
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,
-              clock=clock)
+              clock=clock, replay=ReplayGuard(runner, settings.signature_max_age, clock))
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log, runner=runner, lock_engine=lock_engine,
-                   replay=ReplayGuard(runner, settings.signature_max_age, clock))
+                   faq_log=faq_log, runner=runner, lock_engine=lock_engine)
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -233,8 +231,7 @@ def build_app(settings: Settings, *, registry: Registry | None = None, clock: Cl
     app.cleanup_ctx.append(lifespan)
     codec = Codec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                   settings.signature_max_age, settings.wechat_aes_key_previous)
-    webhook = WeChatWebhook(codec, lambda: app[RUNTIME].bot if RUNTIME in app else None,
-                            lambda: app[RUNTIME].replay if RUNTIME in app else None)
+    webhook = WeChatWebhook(codec, lambda: app[RUNTIME].bot if RUNTIME in app else None)
 
     async def health() -> dict[str, object]:
         runtime = app.get(RUNTIME)

@@ -22,6 +22,7 @@ from bot import cs_quota, step_ports
 from bot.events import ANSWERED, EventHandler
 from bot.inbound import Inbound
 from bot.locks import UserLocks
+from bot.replay import ReplayGuard, Seal, Seen
 from bot.router import Router
 from bot.store import ConversationStore, Loaded
 from dialogs.base import StepContext
@@ -60,12 +61,14 @@ class Outcome:
     detached: bool = False
     dialog: str | None = None
     state: str | None = None
+    replayed: bool = False  # the request's signature came before with another body
 
 
 class Bot:
     def __init__(self, *, store: ConversationStore, locks: UserLocks, router: Router,
                  events: EventHandler, ports: Ports, budget: float = 4.0,
-                 rate_limit: int = 30, clock: Callable[[], datetime] = utcnow) -> None:
+                 rate_limit: int = 30, clock: Callable[[], datetime] = utcnow,
+                 replay: ReplayGuard | None = None) -> None:
         self.store = store
         self.locks = locks
         self.router = router
@@ -74,11 +77,13 @@ class Bot:
         self.budget = budget
         self.rate_limit = rate_limit
         self.clock = clock
+        self.replay = replay
         self._tasks: set[asyncio.Task[Outcome]] = set()
 
-    async def handle(self, inbound: Inbound) -> Outcome:
+    async def handle(self, inbound: Inbound, seal: Seal | None = None) -> Outcome:
+        """`seal`: the signed request to remember against replays (plain mode)."""
         handoff = Handoff()
-        task = asyncio.create_task(self._process(inbound, handoff))
+        task = asyncio.create_task(self._process(inbound, handoff, seal))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         try:
@@ -96,12 +101,20 @@ class Bot:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=limit)
 
-    async def _process(self, inbound: Inbound, handoff: Handoff) -> Outcome:
+    async def _process(self, inbound: Inbound, handoff: Handoff,
+                       seal: Seal | None) -> Outcome:
         if inbound.kind == "system":
             # WeChat's own notice: no person to answer, to count or to follow.
+            if seal is not None and self.replay is not None:
+                seen = await self.replay.remember(seal)
+                if seen is not Seen.FIRST:  # a replay, or WeChat's retry: handled once
+                    return Outcome([], replayed=seen is Seen.REPLAY)
             await self.events.system(inbound)
             return Outcome([])
         async with self.locks.hold(inbound.openid) as conn:
+            if seal is not None and self.replay is not None \
+                    and await self.replay.remember(seal, conn) is Seen.REPLAY:
+                return Outcome([], replayed=True)
             key = inbound.dedupe_key
             prior, loaded = await self.store.begin(key, inbound.openid, conn)
             if prior is not None:

@@ -11,7 +11,7 @@ import xmltodict
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
-from bot.models import Conversation, Delivery, WeChatUser
+from bot.models import Conversation, Delivery, SeenRequest, WeChatUser
 from bot.settings import SettingsError, load_settings
 from bot.sim import WeChatSim, text_xml
 from bot.wechat_io import signature
@@ -80,6 +80,8 @@ async def test_safe_mode_lets_two_deliveries_share_a_nonce(make_harness: MakeHar
     second = await h.sim.post_raw(*_encrypted(h.sim, query, text_xml("o_two", "联系我们")))
     assert second.status == 200 and "0871" in (second.content or "")
     assert await _count(h, Delivery) == 2
+    # Nothing to remember in safe mode: the hot path writes no replay memory.
+    assert await _count(h, SeenRequest) == 0
 
 
 async def test_replay_is_refused_by_another_process(make_harness: MakeHarness) -> None:
