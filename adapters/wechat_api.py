@@ -1,7 +1,8 @@
 """The WeChat API port over wechatpy's synchronous WeChatClient.
 
-wechatpy pitfalls handled here (see WECHAT_NOTES.md): calls run in a thread; one client
-per thread (requests.Session is not shared across threads); `auto_retry=False`, so a
+wechatpy pitfalls handled here (docs/wechat.md, "wechatpy in this code"): calls run in a
+thread; one client per thread (requests.Session is not shared across threads);
+`auto_retry=False`, so a
 40001/40014/42001 replaces the token once and retries once, never in a loop; the token
 comes from `stable_token` with a timeout at *our* API base, and lives in the database
 where every process finds it (adapters/wechat_tokens.py; the rules in docs/wechat.md,

@@ -1,5 +1,5 @@
-"""我的企业 (numbered list, the active one marked), 切换企业, 添加企业 and 我的信息
-(DESIGN.md, 3). One WeChat user only ever sees the enterprises bound to its own account:
+"""我的企业 (numbered list, the active one marked), 切换企业, 添加企业 and 我的信息.
+One WeChat user only ever sees the enterprises bound to its own account:
 everything here reads `platform.profile(openid)`.
 
 The list is a pending numbered choice, like the main menu: a digit switches (or, the last

@@ -1,4 +1,5 @@
-"""Web login by QR code (DESIGN.md, 7): the platform shows a QR code carrying a scene;
+"""Web login by QR code (docs/wechat.md, "Events as WeChat means them"): the platform
+shows a QR code carrying a scene;
 scanning it (subscribe with ``qrscene_<scene>``, or SCAN for a follower) brings the
 scene here as the LOGIN_SCENE intent's argument. We ask "确认登录融信服网页端？" and tell
 the platform the answer: 1 确认 logs this account in, 2 or 取消 refuses. A scene is

@@ -4,7 +4,7 @@ Each validator normalises its own input (NFKC turns full-width digits and letter
 into half-width, strips, drops zero-width characters) and either returns the
 canonical value or raises :class:`Invalid` whose ``reason`` is one short Simplified
 Chinese sentence for a phone screen. Nothing here raises anything but ``Invalid``
-for user text. The algorithms follow /work/shared/CHINESE_NOTES.md.
+for user text. The rules are written down in docs/identifiers.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Table tests of dialogs.validators, with the public examples from CHINESE_NOTES.md."""
+"""Table tests of dialogs.validators (rules in docs/identifiers.md) with public examples."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from tests.support import Harness
 
 MakeHarness = Callable[..., Awaitable[Harness]]
 
-# WeChat's documented examples (see WECHAT_NOTES.md).
+# WeChat's documented examples (its message encryption guide's sample vectors).
 ECHO = {"token": "AAAAA", "timestamp": "1714036504", "nonce": "1514711492",
         "signature": "f464b24fc39322e44b38aa78f5edd27bd1441696"}
 SAFE = {"token": "spamtest", "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
