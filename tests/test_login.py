@@ -103,7 +103,7 @@ async def test_new_follower_scanning_and_unregistered(harness: Harness) -> None:
 async def test_scan_during_registration_keeps_it(harness: Harness) -> None:
     h = harness
     newcomer = "o_midway"
-    await h.walk("注册", LI["phone"], LI["name"], openid=newcomer)
+    await h.walk("注册", "同意", LI["phone"], LI["name"], openid=newcomer)
     scene = await _scene(h)
     asked = await _scan(h, scene, newcomer)
     assert "注册还没完成" in asked and "1 继续填写" in asked and "重新扫码" in asked

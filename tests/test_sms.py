@@ -297,7 +297,7 @@ async def test_retried_delivery_sends_one_sms(harness: Harness) -> None:
     from bot.sim import text_xml
 
     h = harness
-    await h.walk("注册", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])
+    await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])
     xml = text_xml(h.openid, ZHOU["uscc"], msg_id=9_100_001)
     first, second = await h.sim.post(xml), await h.sim.post(xml)
     assert first.content == second.content and "验证码已发送" in (first.content or "")
