@@ -74,10 +74,10 @@ def _enterprises(data: PersonalData) -> str:
     if not profile.enterprises:
         return "【企业】\n还没有"
     active = profile.active
-    parts = [f"【企业】共{len(profile.enterprises)}家"]
-    parts += [_enterprise(i, e, active is not None and e.id == active.id)
-              for i, e in enumerate(profile.enterprises, 1)]
-    return "\n".join(parts)
+    parts = [_enterprise(i, e, active is not None and e.id == active.id)
+             for i, e in enumerate(profile.enterprises, 1)]
+    # A blank line between enterprises: a long copy is cut into messages only there.
+    return f"【企业】共{len(profile.enterprises)}家\n" + "\n\n".join(parts)
 
 
 def _letter(record: AuthorisationRecord) -> str:
