@@ -83,11 +83,10 @@ def _enterprises(data: PersonalData) -> str:
 def _letter(record: AuthorisationRecord) -> str:
     line = (f"{record.enterprise_name}\n"
             f"   版本 {record.text_version}，{_minute(record.signed_at)} 签署")
-    accounts = [f"{label}{mask_account(value)}" for label, value in (
-        ("水", record.water_account), ("电", record.power_account), ("气", record.gas_account))
-        if value]
-    if accounts:
-        line += "\n   户号：" + "、".join(accounts)
+    accounts = [f"\n   {label}户号：{mask_account(value)}" for label, value in (
+        ("水费", record.water_account), ("电费", record.power_account),
+        ("燃气", record.gas_account)) if value]
+    line += "".join(accounts)
     return line
 
 
