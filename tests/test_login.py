@@ -93,7 +93,7 @@ async def test_new_follower_scanning_and_unregistered(harness: Harness) -> None:
     stranger = await h.sim.event("o_new", "subscribe", f"qrscene_{scene}", ticket="t")
     text = stranger.content or ""
     assert "欢迎关注融信服" in text and "还没有注册" in text and "重新扫码" in text
-    assert "法定代表人的手机号" in await h.say("1", "o_new")  # the offer: register
+    assert "（1/8）《个人信息处理规则》" in await h.say("1", "o_new")  # the offer: register
     await seed_enterprise(h.runtime, "o_follower")
     known = await h.sim.event("o_follower", "subscribe", f"qrscene_{scene}", ticket="t")
     assert "欢迎关注融信服" in (known.content or "") and "确认登录" in (known.content or "")
