@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -30,6 +31,7 @@ from adapters.platform_port import (
     Account,
     AuthorisationInput,
     Conflict,
+    Consent,
     Demand,
     DemandInput,
     Enterprise,
@@ -40,6 +42,7 @@ from adapters.platform_port import (
     Move,
     NotFound,
     Page,
+    PersonalData,
     PersonCert,
     PlatformError,
     PlatformUnavailable,
@@ -194,6 +197,24 @@ class HttpPlatform:
         return await _decoded(Profile, self.client.call(
             "PUT", f"{self._user(openid)}/active-enterprise",
             body={"enterprise_id": enterprise_id}))
+
+    async def record_consent(self, openid: str, version: str, agreed_at: datetime,
+                             idem_key: str) -> Consent:
+        return await _decoded(Consent, self.client.call(
+            "POST", f"{self._user(openid)}/consents",
+            body={"version": version, "agreed_at": agreed_at.isoformat()}, idem_key=idem_key))
+
+    async def consents(self, openid: str) -> tuple[Consent, ...]:
+        data = await self.client.call("GET", f"{self._user(openid)}/consents")
+        try:
+            return tuple(from_wire(Consent, c) for c in (data or {}).get("items") or ())
+        except (WireError, AttributeError) as exc:
+            log.error("platform answer does not fit Consent: %s", exc)
+            raise PlatformUnavailable(str(exc)) from None
+
+    async def personal_data(self, openid: str) -> PersonalData:
+        return await _decoded(PersonalData, self.client.call(
+            "GET", f"{self._user(openid)}/personal-data"))
 
     async def check_login(self, scene: str) -> LoginResult:
         return await _decoded(LoginResult, self.client.call("GET", f"logins/{_seg(scene)}"))

@@ -133,6 +133,34 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Consent:
+    """Agreement to one version of the 个人信息处理规则 (dialogs/consent.py)."""
+
+    version: str
+    agreed_at: datetime
+
+
+@dataclass(frozen=True)
+class AuthorisationRecord:
+    enterprise_name: str
+    text_version: str
+    signed_at: datetime
+    water_account: str | None = None
+    power_account: str | None = None
+    gas_account: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything held about one WeChat user's account (导出我的信息): only its own."""
+
+    profile: Profile
+    authorisations: tuple[AuthorisationRecord, ...] = ()
+    consents: tuple[Consent, ...] = ()
+    demand_count: int = 0
+
+
+@dataclass(frozen=True)
 class LoginResult:
     scene: str
     status: str  # confirmed | refused | expired | used | unknown
@@ -233,6 +261,17 @@ class Platform(Protocol):
                                  data: AuthorisationInput, idem_key: str) -> Enterprise: ...
 
     async def switch_enterprise(self, openid: str, enterprise_id: str) -> Profile: ...
+
+    async def record_consent(self, openid: str, version: str, agreed_at: datetime,
+                             idem_key: str) -> Consent:
+        """Record that this user's account agreed to a version of the 个人信息处理规则."""
+        ...
+
+    async def consents(self, openid: str) -> tuple[Consent, ...]:
+        """This user's consents, newest first (none without an account)."""
+        ...
+
+    async def personal_data(self, openid: str) -> PersonalData: ...
 
     async def check_login(self, scene: str) -> LoginResult:
         """Status of a web-login QR scene: pending (may be confirmed) or why not."""

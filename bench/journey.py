@@ -84,7 +84,7 @@ class Journey:
         e = enterprise(i, p)
         openid = f"o_journey_{i:06d}"
         reply = ""
-        for line in ("注册", p["phone"], p["name"], p["id_number"], e["name"], e["uscc"]):
+        for line in ("注册", "同意", p["phone"], p["name"], p["id_number"], e["name"], e["uscc"]):
             reply = await self.say(openid, line)
         if "验证码已发送" not in reply:
             raise RuntimeError(f"journey {i}: no code sent: {reply[:200]}")

@@ -206,7 +206,8 @@ def masked(replies: list[Reply]) -> list[Reply]:
 
 
 def split_long(replies: list[Reply]) -> list[Reply]:
-    """Keep every text under WeChat's limit, cutting at line ends where possible."""
+    """Keep every text under WeChat's limit, cutting at paragraph or line ends where
+    possible."""
     out: list[Reply] = []
     for reply in replies:
         if isinstance(reply, Transfer) or len(reply.content.encode()) <= MAX_TEXT_BYTES:
@@ -222,12 +223,24 @@ def split_long(replies: list[Reply]) -> list[Reply]:
                 out.append(Text(head))
                 line = line[len(head):]
             if len((chunk + line).encode()) > MAX_TEXT_BYTES:
-                out.append(Text(chunk.rstrip()))
-                chunk = ""
+                head, chunk = _at_paragraph(chunk, line)
+                out.append(Text(head.rstrip()))
             chunk += line
         if chunk.strip():
             out.append(Text(chunk.rstrip()))
     return out
+
+
+def _at_paragraph(chunk: str, line: str) -> tuple[str, str]:
+    """Where a full message ends: at its last blank line when that keeps at least half of
+    it, so a section (an enterprise in 导出我的信息) is never split across two messages
+    on a phone; else at the line end. (the message, what starts the next one)"""
+    cut = chunk.rfind("\n\n")
+    if cut > 0 and len(chunk[:cut].encode()) >= MAX_TEXT_BYTES // 2:
+        rest = chunk[cut:].lstrip("\n")
+        if len((rest + line).encode()) <= MAX_TEXT_BYTES:
+            return chunk[:cut], rest
+    return chunk, ""
 
 
 def _cut(text: str, limit: int) -> str:

@@ -21,7 +21,7 @@ from adapters.platform_port import (
     PlatformError,
     Profile,
 )
-from dialogs import validators
+from dialogs import consent, validators
 from dialogs.account_common import (
     VERIFYING,
     check_refused,
@@ -74,6 +74,9 @@ class StepForm(FormDialog):
         self.intros = intros
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        asked = await consent.gate(ctx, self.name, arg)  # ID numbers ahead: consent first
+        if asked is not None:
+            return asked
         step = await super().start(ctx, conv, arg)
         if conv.dialog != self.name:  # the guard refused
             return step

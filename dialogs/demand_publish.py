@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.platform_port import DemandInput, Enterprise, PlatformError
+from dialogs import consent
 from dialogs.amounts import check_amount_range, parse_amount, parse_term_months
 from dialogs.base import ConvState, Step, StepContext
 from dialogs.demand_said import DIRECTED, NAME, apply, keep, said_now, take_kept
@@ -229,6 +230,10 @@ class DemandForm(FormDialog):
             gap = certification_gap(profile, "发布融资需求")
             if gap is not None:  # what was said waits for the certification
                 return Step.text(keep(ctx, conv, said), gap[0], start=gap[1])
+            asked = await consent.gate(ctx, self.name, arg)
+            if asked is not None:  # what was said waits for the consent
+                keep(ctx, conv, said)
+                return asked
             values, intro = await self._initial(ctx, arg)
             notes: list[str] = []
             if "draft_no" not in values:

@@ -33,12 +33,14 @@ _BROWSE: MenuItems = (("PRODUCTS", "金融产品"), ("POLICIES", "政策专区")
                       ("FAQ", "常见问题"), ("CONTACT", "联系我们"))
 NEW_USER_MENU: MenuItems = (("REGISTER", "注册企业账号（约3分钟）"), *_BROWSE,
                             ("GUIDE", "使用指南"))
+# 个人信息 rights (issue 14), last: ACCOUNT_DELETE shows only once a dialog registers it.
+_PERSONAL: MenuItems = (("ACCOUNT_EXPORT", "导出我的信息"), ("ACCOUNT_DELETE", "注销账号"))
 CERTIFYING_MENU: MenuItems = (("CERTIFY", "继续认证授权"), ("DEMAND_LIST", "我的需求（查进度）"),
                               ("ENTERPRISES", "我的企业（添加/切换）"), ("MY_INFO", "我的信息"),
-                              *_BROWSE)
+                              *_BROWSE, *_PERSONAL)
 CERTIFIED_MENU: MenuItems = (("DEMAND_NEW", "发布融资需求"), ("DEMAND_LIST", "我的需求（查进度）"),
                              *_BROWSE[:2], ("ENTERPRISES", "我的企业（添加/切换）"),
-                             ("MY_INFO", "我的信息"), *_BROWSE[2:])
+                             ("MY_INFO", "我的信息"), *_BROWSE[2:], *_PERSONAL)
 
 
 async def menu_for(ctx: StepContext) -> tuple[MenuItems, str]:
@@ -96,7 +98,7 @@ async def complaint(ctx: StepContext, conv: ConvState, arg: str) -> Step:
 # The 常见问题 list: the manual's troubleshooting cases first, then the flows.
 TOPICS = ("q1_sms_code", "q2_personal_mismatch", "q3_enterprise_mismatch",
           "q4_sign_authorisation", "q5_change_certification", "q6_unexpected_error",
-          "directed_vs_undirected", "demand_progress", "login_qr")
+          "directed_vs_undirected", "demand_progress", "login_qr", "privacy")
 
 
 async def topics(ctx: StepContext, conv: ConvState, arg: str) -> Step:

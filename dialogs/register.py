@@ -1,17 +1,23 @@
 """注册: the enterprise account, opened by its legal representative (DESIGN.md, 1).
 
-法人手机号 -> 法人姓名 -> 法人身份证号 -> 公司名称 -> 统一社会信用代码 -> 短信验证码 (sent
-on arrival) -> 同意《注册服务协议》 -> summary -> 确认. Confirming runs the three-factor
-check (the phone is the named person's) and the four-factor check (that person is the
-enterprise's legal representative), then opens the account bound to this WeChat user.
-No password is ever asked: the web platform is entered by scanning its QR code. Success
-chains into 认证授权 with everything typed here carried over.
+同意《个人信息处理规则》 (its own question, first: dialogs/consent.py) ->
+法人手机号 -> 法人姓名 -> 法人身份证号 -> 公司名称 -> 统一社会信用代码 ->
+短信验证码 (sent on arrival) -> 同意《注册服务协议》 -> summary -> 确认.
+Confirming runs the three-factor check (the phone is the named person's) and the
+four-factor check (that person is the enterprise's legal representative), then opens
+the account bound to this WeChat user. No password is ever asked: the web platform is
+entered by scanning its QR code. Success chains into 认证授权 with everything typed
+here carried over. 不同意 at the first question ends the registration as 取消 does:
+nothing typed is kept.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from adapters.platform_port import PlatformError, RegisterInput
-from dialogs import validators
+from dialogs import consent, validators
 from dialogs.account_common import (
     VERIFYING,
     check_refused,
@@ -21,10 +27,12 @@ from dialogs.account_common import (
     sms_field,
     text_value,
 )
-from dialogs.base import Dialog, Step, StepContext
+from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.form import Done, Field, FormDialog, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
+
+log = logging.getLogger(__name__)
 
 AGREEMENT = (
     "请阅读《云南省中小企业融资综合信用服务平台注册服务协议》要点：\n"
@@ -60,7 +68,15 @@ def _agree(text: str, ctx: StepContext, values: Values) -> bool:
     raise validators.Invalid("请回复 1 同意，或回复 2 不同意。")
 
 
+def _consent(text: str, ctx: StepContext, values: Values) -> dict[str, str]:
+    if consent.answer(text) == consent.AGREE:
+        return consent.agreed_value(ctx)
+    raise validators.Invalid("请回复 1 同意，或 2 不同意（回复「详细」看完整规则）。")
+
+
 FIELDS = (
+    Field("consent", "个人信息处理规则", consent.RULES, parse=_consent, in_summary=False,
+          display=lambda value: "同意", aliases=("个人信息", "处理规则")),
     Field("phone", "法人手机号",
           "请输入法定代表人的手机号（须是法人本人实名登记的号码，验证码会发到这个号码）：",
           parse=_phone, display=mask_phone, aliases=("手机号", "手机", "电话")),
@@ -107,12 +123,35 @@ async def _confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     data = RegisterInput(phone=values["phone"], legal_name=values["legal_name"],
                          legal_id=values["legal_id"], company=values["company"],
                          uscc=values["uscc"])
+    agreed = values.get("consent") or consent.agreed_value(ctx)
     try:
         await ctx.ports.platform.register(ctx.openid, data, ctx.idem_key)
     except PlatformError as exc:
         return Reopen(exc.message)
+    try:  # the account exists only now: the consent given first is recorded on it
+        await ctx.ports.platform.record_consent(
+            ctx.openid, agreed["version"], datetime.fromisoformat(agreed["at"]),
+            ctx.idem_key + ":consent")
+    except PlatformError:  # not lost: with no consent recorded, 认证授权 asks it again
+        log.warning("consent not recorded after registration; asked again at certification")
     return Done("🎉 注册成功！账号已与您的微信绑定，不需要密码；登录网页端时用微信扫码即可。",
                 start="certify", start_arg="after_register")
+
+
+class RegisterForm(FormDialog):
+    """The form, plus the consent question's two answers that are not values: 不同意
+    ends the registration (everything typed is dropped, as 取消 does) and 详细 shows the
+    full rules."""
+
+    async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        if conv.state == "consent":
+            said = consent.answer(text)
+            if said == consent.REFUSE:
+                conv.clear_dialog()
+                return Step.text(consent.REFUSED_REGISTER)
+            if said == consent.MORE:
+                return Step.text(consent.FULL_RULES, consent.QUESTION)
+        return await super().handle(ctx, conv, text)
 
 
 REGISTER = FormSpec(
@@ -128,7 +167,7 @@ REGISTER = FormSpec(
     summary_title="请核对注册信息：",
 )
 
-DIALOGS: list[Dialog] = [FormDialog(REGISTER)]
+DIALOGS: list[Dialog] = [RegisterForm(REGISTER)]
 INTENTS: list[Intent] = [
     Intent("REGISTER", ("注册", "注册账号", "注册企业账号", "我要注册", "企业注册", "账号注册",
                         "注册企业", "新用户注册", "注册账户"), dialog="register"),

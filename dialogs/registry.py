@@ -25,6 +25,8 @@ MODULES = (
     "dialogs.demand_status",
     "dialogs.catalog",
     "dialogs.loan_answers",
+    "dialogs.consent",
+    "dialogs.privacy",
 )
 
 Responder = Callable[[StepContext, ConvState, str], Awaitable[Step]]

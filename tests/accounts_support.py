@@ -34,9 +34,10 @@ async def sms_count(h: Harness, phone: str) -> int:
 
 async def to_code(h: Harness, who: dict[str, str] = ZHOU, *, openid: str | None = None,
                   start: str = "注册") -> str:
-    """Walk registration up to the SMS code question; returns that reply."""
-    replies = await h.walk(start, who["phone"], who["name"], who["id"], who["company"],
-                           who["uscc"], openid=openid)
+    """Walk registration (同意 the 个人信息处理规则 first) up to the SMS code question;
+    returns that reply."""
+    replies = await h.walk(start, "同意", who["phone"], who["name"], who["id"],
+                           who["company"], who["uscc"], openid=openid)
     return replies[-1]
 
 

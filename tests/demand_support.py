@@ -24,7 +24,7 @@ from adapters.outbox import OutboxRow
 from adapters.platform_local.models import MembershipRow
 from adapters.platform_port import Demand, Move
 from adapters.sqltypes import utcnow
-from tests.factories import Seeded, account_row, seed_enterprise
+from tests.factories import Seeded, account_row, consent_row, seed_enterprise
 from tests.fake_platform import FakePlatform, running_fake_platform
 from tests.support import Harness
 
@@ -59,6 +59,7 @@ class DemandEnv:
         c, now, account_id = self.store.cipher, utcnow(), uuid.uuid4().hex
         async with self.store.sessions.begin() as session:
             session.add(account_row(c, account_id, openid, person, enterprise_id, now))
+            session.add(consent_row(account_id, openid, now))
             await session.flush()
             session.add(MembershipRow(account_id=account_id, enterprise_id=enterprise_id,
                                       created_at=now, certified_at=now, authorised_at=now))

@@ -11,11 +11,13 @@ from typing import Any
 from adapters.crypto import DataCipher
 from adapters.platform_local.models import (
     AccountRow,
+    ConsentRow,
     EnterpriseRow,
     MembershipRow,
     PersonCertRow,
 )
 from adapters.sqltypes import utcnow
+from dialogs.consent import CONSENT_VERSION
 from server import Runtime
 
 # The manual's example identity and enterprise (also in the demo registry).
@@ -42,15 +44,25 @@ def account_row(cipher: DataCipher, account_id: str, openid: str, person: dict[s
         active_enterprise_id=active_enterprise_id, created_at=now)
 
 
+def consent_row(account_id: str, openid: str, now: datetime,
+                version: str = CONSENT_VERSION) -> ConsentRow:
+    """The account's agreement to the 个人信息处理规则, as registering in chat records it."""
+    return ConsentRow(account_id=account_id, openid=openid, version=version, agreed_at=now)
+
+
 async def seed_enterprise(rt: Runtime, openid: str, *, person: dict[str, str] = ZHOU_LU,
                           enterprise: dict[str, str] = YUNNAN_TRADE, certified: bool = True,
-                          authorised: bool = True, person_cert: bool = True) -> Seeded:
-    """An account bound to `openid` with one enterprise, certified as asked."""
+                          authorised: bool = True, person_cert: bool = True,
+                          consent: str | None = CONSENT_VERSION) -> Seeded:
+    """An account bound to `openid` with one enterprise, certified as asked, that agreed
+    to the `consent` version of the 个人信息处理规则 (None: to none)."""
     now = utcnow()
     c = rt.cipher
     account_id, enterprise_id = uuid.uuid4().hex, uuid.uuid4().hex
     async with rt.sessions.begin() as session:
         session.add(account_row(c, account_id, openid, person, enterprise_id, now))
+        if consent is not None:
+            session.add(consent_row(account_id, openid, now, consent))
         await session.flush()
         if person_cert:
             session.add(PersonCertRow(

@@ -16,6 +16,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -105,6 +106,10 @@ class FakePlatform:
             ("POST", u + "/enterprises", self._certify_enterprise),
             ("POST", e + "/authorisation", self._authorise),
             ("PUT", u + "/active-enterprise", self._switch),
+            ("POST", u + "/consents", self._record_consent),
+            ("GET", u + "/consents", self._consents),
+            ("GET", u + "/personal-data",
+             lambda q: self.local.personal_data(q.match_info["openid"])),
             ("GET", PREFIX + "/logins/{scene}",
              lambda q: self.local.check_login(q.match_info["scene"])),
             ("POST", PREFIX + "/logins/{scene}/decision", self._decide_login),
@@ -185,6 +190,17 @@ class FakePlatform:
     async def _switch(self, q: web.Request) -> Any:
         body = await q.json()
         return await self.local.switch_enterprise(q.match_info["openid"], body["enterprise_id"])
+
+    async def _record_consent(self, q: web.Request) -> Any:
+        body = await q.json()
+        at = datetime.fromisoformat(str(body["agreed_at"]))
+        if at.tzinfo is None:
+            return _error(400, "bad_request", "agreed_at needs an offset")
+        return await self.local.record_consent(q.match_info["openid"], str(body["version"]),
+                                               at, _key(q))
+
+    async def _consents(self, q: web.Request) -> Any:
+        return {"items": await self.local.consents(q.match_info["openid"])}
 
     async def _decide_login(self, q: web.Request) -> Any:
         body = await q.json()

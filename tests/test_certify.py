@@ -60,7 +60,7 @@ async def test_three_steps_after_registration(harness: Harness) -> None:
 async def test_not_registered_is_offered_registration(harness: Harness) -> None:
     offer = await harness.say("认证")
     assert "还没有注册" in offer and "1 注册企业账号" in offer
-    assert "法定代表人的手机号" in await harness.say("1")
+    assert "（1/8）《个人信息处理规则》" in await harness.say("1")
 
 
 async def test_skips_passed_steps(harness: Harness) -> None:

@@ -93,7 +93,7 @@ async def test_new_follower_scanning_and_unregistered(harness: Harness) -> None:
     stranger = await h.sim.event("o_new", "subscribe", f"qrscene_{scene}", ticket="t")
     text = stranger.content or ""
     assert "欢迎关注融信服" in text and "还没有注册" in text and "重新扫码" in text
-    assert "法定代表人的手机号" in await h.say("1", "o_new")  # the offer: register
+    assert "（1/8）《个人信息处理规则》" in await h.say("1", "o_new")  # the offer: register
     await seed_enterprise(h.runtime, "o_follower")
     known = await h.sim.event("o_follower", "subscribe", f"qrscene_{scene}", ticket="t")
     assert "欢迎关注融信服" in (known.content or "") and "确认登录" in (known.content or "")
@@ -103,7 +103,7 @@ async def test_new_follower_scanning_and_unregistered(harness: Harness) -> None:
 async def test_scan_during_registration_keeps_it(harness: Harness) -> None:
     h = harness
     newcomer = "o_midway"
-    await h.walk("注册", LI["phone"], LI["name"], openid=newcomer)
+    await h.walk("注册", "同意", LI["phone"], LI["name"], openid=newcomer)
     scene = await _scene(h)
     asked = await _scan(h, scene, newcomer)
     assert "注册还没完成" in asked and "1 继续填写" in asked and "重新扫码" in asked

@@ -33,7 +33,8 @@ def _id(body17: str) -> str:
 async def test_happy_path_encrypted_and_masked(harness: Harness) -> None:
     h = harness
     first = await h.click("REGISTER")
-    assert "法定代表人本人的手机号" in first and "（1/7）" in first and "密码" in first
+    assert "法定代表人本人的手机号" in first and "（1/8）" in first and "密码" in first
+    assert "《个人信息处理规则》" in first and "1 同意" in first  # its own question, first
     replies = [first, await to_code(h, start="不变")]  # "不变" at the first question: reask
     code_question = replies[-1]
     assert "验证码已发送至159****1931" in code_question
@@ -62,7 +63,7 @@ async def test_happy_path_encrypted_and_masked(harness: Harness) -> None:
 
 async def test_phone_and_name_refusals(harness: Harness) -> None:
     h = harness
-    await h.say("注册")
+    await h.walk("注册", "同意")
     cases = [
         ("1591151193", "手机号应为11位，您输入了10位"),
         ("0871-64980508", "座机"),
@@ -90,7 +91,7 @@ async def test_phone_and_name_refusals(harness: Harness) -> None:
 
 async def test_id_company_and_uscc_refusals(harness: Harness) -> None:
     h = harness
-    await h.walk("注册", ZHOU["phone"], ZHOU["name"])
+    await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"])
     for sent, reason in [
         ("532501199201270025", "校验位不对：按前17位算应为4"),
         (_id("53250120901231001"), "晚于今天"),
@@ -121,7 +122,8 @@ async def test_id_company_and_uscc_refusals(harness: Harness) -> None:
 async def test_sql_looking_company_is_kept_literally(harness: Harness) -> None:
     h = harness
     literal = "云南DROP TABLE pf_accounts贸易有限公司"
-    refused = (await h.walk("注册", ZHOU["phone"], ZHOU["name"], ZHOU["id"], literal))[-1]
+    refused = (await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"], ZHOU["id"],
+                            literal))[-1]
     assert "“_”" in refused  # underscores are not in company names
     sql = "云南SELECT 1 FROM accounts贸易有限公司"
     await h.walk(sql, ZHOU["uscc"])
@@ -174,7 +176,7 @@ async def test_disagreeing_and_taken_phone_and_uscc(harness: Harness) -> None:
     h = harness
     await register(h)
     other = "o_second_owner"
-    taken = (await h.walk("注册", ZHOU["phone"], openid=other))[-1]
+    taken = (await h.walk("注册", "同意", ZHOU["phone"], openid=other))[-1]
     assert "这个手机号已经注册过融信服账号" in taken and "转人工" in taken
     assert "请输入法定代表人的手机号" in taken
     await h.walk(MA["phone"], MA["name"], MA["id"], "云南贸易有限公司", openid=other)
@@ -206,10 +208,10 @@ async def test_two_owners_race_for_one_uscc(harness: Harness) -> None:
 
 async def test_resume_after_idle_and_restart(harness: Harness) -> None:
     h = harness
-    await h.walk("注册", ZHOU["phone"], ZHOU["name"])
+    await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"])
     h.clock.advance(minutes=31)
     offer = await h.say(ZHOU["id"])
-    assert "上次的「注册企业账号」还没完成（已填2项）" in offer
+    assert "上次的「注册企业账号」还没完成（已填3项）" in offer
     resumed = await h.say("继续填写")
     assert "请输入法定代表人的18位身份证号" in resumed
     await h.restart()

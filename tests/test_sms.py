@@ -297,7 +297,7 @@ async def test_retried_delivery_sends_one_sms(harness: Harness) -> None:
     from bot.sim import text_xml
 
     h = harness
-    await h.walk("注册", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])
+    await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])
     xml = text_xml(h.openid, ZHOU["uscc"], msg_id=9_100_001)
     first, second = await h.sim.post(xml), await h.sim.post(xml)
     assert first.content == second.content and "验证码已发送" in (first.content or "")
@@ -315,8 +315,8 @@ async def test_one_user_cycling_the_phone_reaches_three_phones(harness: Harness)
     await to_code(h)  # the first phone: ZHOU's
     phones = [f"1390000000{i}" for i in range(7)]
     replies = []
-    for phone in phones:  # 修改1, a new phone, a code sent on arrival: within a second
-        await h.say("修改1")
+    for phone in phones:  # 修改2 (the phone), a new phone, a code sent on arrival: within a second
+        await h.say("修改2")
         replies.append(await h.say(phone))
     sent = await _service(h).outbox(limit=100)
     assert len(sent) == 3 and len({p for _, p, _, _ in sent}) == 3
@@ -329,7 +329,7 @@ async def test_one_user_cycling_the_phone_reaches_three_phones(harness: Harness)
     assert all(r.startswith(refused) for r in replies[3:])  # then "多次没通过？…" too
     # A phone this user was already sent a code for still works, a minute on.
     h.clock.advance(seconds=61)
-    await h.say("修改1")
+    await h.say("修改2")
     assert "验证码已发送至139****0000" in await h.say(phones[0])
 
 

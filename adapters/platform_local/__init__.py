@@ -1,7 +1,8 @@
 """The local (embedded) platform: the `Platform` port on our own database.
 
 Accounts and certification live in `accounts.py`, demands and their lifecycle in
-`demands.py`; both share the state set up in `base.py`.
+`demands.py`, consents and the copy of a user's data in `privacy.py`; all share the
+state set up in `base.py`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from adapters.platform_local.accounts import AccountsMixin
 from adapters.platform_local.base import LocalBase
 from adapters.platform_local.demands import DemandsMixin
+from adapters.platform_local.privacy import PrivacyMixin
 
 
-class LocalPlatform(AccountsMixin, DemandsMixin, LocalBase):
+class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, LocalBase):
     pass
 
 

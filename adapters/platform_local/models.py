@@ -96,6 +96,20 @@ class AuthorisationRow(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ConsentRow(Base):
+    """Agreement to a version of the 个人信息处理规则 (dialogs/consent.py). No foreign key:
+    注销 deletes these with the account, in whatever order it deletes the rest."""
+
+    __tablename__ = "pf_consents"
+
+    id: Mapped[int] = mapped_column(BIGID, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    idem_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+
+
 class WebLoginRow(Base):
     """A web-platform login QR scene: pending until confirmed, refused or expired."""
 
