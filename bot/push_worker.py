@@ -118,7 +118,13 @@ class PushWorker:
         if rows:
             users = await self._users({r.openid for r in rows})
             finisher = _Finisher(self.sessions)
-            await asyncio.gather(*(self._deliver(row, users, finisher) for row in rows))
+            # One user's rows in order (the parts of a long reply read top to bottom);
+            # different users at once.
+            by_user: dict[str, list[OutboxRow]] = {}
+            for row in sorted(rows, key=lambda r: r.id):
+                by_user.setdefault(row.openid, []).append(row)
+            await asyncio.gather(*(self._deliver_in_order(mine, users, finisher)
+                                   for mine in by_user.values()))
             await finisher.flush()
         return len(rows)
 
@@ -144,6 +150,11 @@ class PushWorker:
                 select(WeChatUser.openid, WeChatUser.subscribed)
                 .where(WeChatUser.openid.in_(openids)))
             return {o: _User(s) for o, s in found}
+
+    async def _deliver_in_order(self, rows: list[OutboxRow], users: dict[str, _User],
+                                finisher: _Finisher) -> None:
+        for row in rows:
+            await self._deliver(row, users, finisher)
 
     async def _deliver(self, row: OutboxRow, users: dict[str, _User],
                        finisher: _Finisher) -> None:

@@ -40,3 +40,20 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
     assert len(counts) == 1000 and set(counts.values()) == {1}
     assert h.fake.templates.repeats == 0  # no second send hidden by client_msg_id
     assert {r.status for r in await rows(h)} == {"sent"}
+
+
+async def test_one_users_messages_go_out_in_order(make_harness: MakeHarness) -> None:
+    """The parts of a long reply read top to bottom even when WeChat answers the first
+    send slowly: one user's rows are sent one after the other, users side by side."""
+    h = await make_harness(**{**FAST, "background": False})
+    await h.say("联系我们", openid="o_long")  # opens the 5-message window
+    await h.say("联系我们", openid="o_other")
+    async with h.runtime.sessions.begin() as session:
+        await enqueue(session, [OutboxItem("o_long", "text", {"content": f"第{i}部分"})
+                                for i in range(1, 5)]
+                      + [OutboxItem("o_other", "text", {"content": "另一位"})], h.clock())
+    h.fake.add_fault("message/custom/send", delay=0.3)  # the first send is slow
+    await h.runtime.worker.run_once()
+    sent = [r.payload["text"]["content"] for r in h.fake.sent(kind="custom", touser="o_long")]
+    assert sent == [f"第{i}部分" for i in range(1, 5)]
+    assert h.fake.sent(kind="custom", touser="o_other")
