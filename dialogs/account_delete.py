@@ -94,6 +94,8 @@ class AccountDeleteDialog(Dialog):
 
 DIALOGS: list[Dialog] = [AccountDeleteDialog()]
 INTENTS: list[Intent] = [
-    Intent("ACCOUNT_DELETE", ("注销账号", "注销", "删除账号", "注销融信服账号", "账号注销"),
+    # 确认注销 outside the dialog (a WeChat retry after the account went) only starts it.
+    Intent("ACCOUNT_DELETE", ("注销账号", "注销", "删除账号", "注销融信服账号", "账号注销",
+                              CONFIRM),
            dialog="account_delete"),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
 from adapters.audit import AuditEvent
@@ -138,6 +139,10 @@ async def test_only_the_exact_words_delete(local_env: DemandEnv) -> None:
     assert "完整回复「确认注销」" in replies[-1]
     assert "账号已注销" in await h.say("确认 注销。")
     assert (await platform.profile(h.openid)).account is None
+    # The dev SMS page (the simulator's) still reads the rows that lost their phone.
+    async with aiohttp.ClientSession() as http, \
+            http.get(f"{h.base}/dev/sms", params={"after": "0"}) as resp:
+        assert resp.status == 200 and (await resp.json())["messages"]
 
 
 async def test_not_registered_has_nothing_to_delete(harness: Harness) -> None:
