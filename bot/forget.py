@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from adapters.database import Base
@@ -61,8 +61,9 @@ def forget_account(conn: Connection, openid: str,
     return counts
 
 
-def _rows_of(table: Table, openid: str, phone_hashes: tuple[str, ...]) -> object | None:
-    conditions = []
+def _rows_of(table: Table, openid: str,
+             phone_hashes: tuple[str, ...]) -> ColumnElement[bool] | None:
+    conditions: list[ColumnElement[bool]] = []
     if "openid" in table.c:
         conditions.append(table.c.openid == openid)
     if phone_hashes and "phone_hash" in table.c:
