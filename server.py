@@ -100,7 +100,8 @@ class Runtime:
     def start_background(self) -> None:
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
         self.tasks.append(asyncio.create_task(housekeeping.run(
-            self.sessions, self.stop, outbox_days=self.settings.outbox_retention_days,
+            self.sessions, self.stop,
+            retention=housekeeping.Retention.from_settings(self.settings),
             clock=self.bot.clock), name="housekeeping"))
 
     async def close(self) -> None:

@@ -29,6 +29,7 @@ from adapters.platform_http_wire import (
 )
 from adapters.platform_port import (
     Account,
+    AccountDeleted,
     AuthorisationInput,
     Conflict,
     Consent,
@@ -215,6 +216,10 @@ class HttpPlatform:
     async def personal_data(self, openid: str) -> PersonalData:
         return await _decoded(PersonalData, self.client.call(
             "GET", f"{self._user(openid)}/personal-data"))
+
+    async def delete_account(self, openid: str, idem_key: str) -> AccountDeleted:
+        return await _decoded(AccountDeleted, self.client.call(
+            "DELETE", f"{self._user(openid)}/account", idem_key=idem_key))
 
     async def check_login(self, scene: str) -> LoginResult:
         return await _decoded(LoginResult, self.client.call("GET", f"logins/{_seg(scene)}"))

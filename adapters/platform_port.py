@@ -161,6 +161,14 @@ class PersonalData:
 
 
 @dataclass(frozen=True)
+class AccountDeleted:
+    """What 注销 left behind: demands institutions had already acted on stay with their
+    enterprise (the law keeps them), without the person's name, ID or phone."""
+
+    kept_demands: int = 0
+
+
+@dataclass(frozen=True)
 class LoginResult:
     scene: str
     status: str  # confirmed | refused | expired | used | unknown
@@ -272,6 +280,13 @@ class Platform(Protocol):
         ...
 
     async def personal_data(self, openid: str) -> PersonalData: ...
+
+    async def delete_account(self, openid: str, idem_key: str) -> AccountDeleted:
+        """注销: the account, its certifications, authorisations, encrypted personal data
+        and WeChat binding go, in one transaction; demands institutions already acted on
+        stay, anonymised. NotFound when the openid has no account (or a retry after it
+        went). The same phone, ID and enterprise may register again afterwards."""
+        ...
 
     async def check_login(self, scene: str) -> LoginResult:
         """Status of a web-login QR scene: pending (may be confirmed) or why not."""

@@ -225,8 +225,9 @@ class SmsService(SessionPhases):
             return list(session.scalars(query))
 
         rows = await self._read(work)
-        return [(r.id, self.cipher.decrypt(r.phone_enc), r.text, r.created_at)
-                for r in reversed(rows)]
+        # A row whose phone went with its owner's 注销 (bot/forget.py) shows none.
+        return [(r.id, self.cipher.decrypt(r.phone_enc) if r.phone_enc else "", r.text,
+                 r.created_at) for r in reversed(rows)]
 
     # --- helpers ---------------------------------------------------------------------
     def _sent(self, phone: str) -> SendResult:

@@ -25,7 +25,7 @@ from bot.locks import UserLocks
 from bot.replay import ReplayGuard, Seal, Seen
 from bot.router import Router
 from bot.store import ConversationStore, Loaded
-from dialogs.base import StepContext
+from dialogs.base import Forget, StepContext
 from dialogs.replies import Reply, Text, Transfer
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ class Bot:
                       for r in later if isinstance(r, Text)]
             written = await self.store.commit_step(key, loaded, now, record, outbox,
                                                    opens=opens, subscribed=subscribed,
+                                                   forget=_forget(inbound, loaded),
                                                    conn=conn)
             if not written:  # another process delivered the same key first
                 return Outcome(await self.store.delivery(key) or [], duplicate=True)
@@ -179,6 +180,16 @@ class Bot:
             loaded.rl_window, loaded.rl_count = window, 0
         loaded.rl_count += 1
         return loaded.rl_count > self.rate_limit
+
+
+def _forget(inbound: Inbound, loaded: Loaded) -> Forget | None:
+    """What this step erases instead of being stored: everything after 注销 (the dialog
+    says so), the conversation and deliveries after an unsubscribe (README, "Retention")."""
+    if loaded.conv.forget is not None:
+        return loaded.conv.forget
+    if inbound.kind == "event" and inbound.event == "unsubscribe":
+        return Forget(account=False)
+    return None
 
 
 def _slowed(event: Inbound) -> tuple[list[Reply], bool | None]:

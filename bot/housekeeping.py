@@ -1,59 +1,133 @@
-"""Periodic purge so no table grows without end."""
+"""Periodic purge: every table has a stated retention (README, "Retention") and this
+enforces it, hourly, in every server process (the deletes are idempotent).
+
+Tables not listed here hold no personal data that ages (the WeChat token cache, the
+catalogue) or live as long as what they describe: accounts, enterprises, demands and
+their records until 注销 (dialogs/account_delete.py), the follower row as long as the
+user follows (unsubscribe keeps it, marked; 注销 deletes it).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import ColumnElement, Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.audit import AuditEvent
+from adapters.database import Base
+from adapters.platform_local.accounts import KEEP_LOGINS
+from adapters.platform_local.models import (
+    PlatformEventRow,
+    SmsCodeRow,
+    SmsMessageRow,
+    WebLoginRow,
+)
+from adapters.sms import KEEP_MESSAGES
 from adapters.sqltypes import utcnow
-from bot.models import Conversation, Delivery, FollowerSource, OutboxRow, SeenRequest
+from bot.models import (
+    Conversation,
+    Delivery,
+    FollowerSource,
+    OutboxRow,
+    SeenRequest,
+    UnansweredQuestion,
+)
 
 log = logging.getLogger(__name__)
 
-DELIVERY_KEEP = timedelta(days=1)
-CONVERSATION_KEEP = timedelta(days=7)
-# The replay memory needs only the signature window (10 minutes); a day like the
-# deliveries keeps it cheap to reason about and the table small.
-SEEN_KEEP = timedelta(days=1)
-# Where followers came from (QR scenes) serves channel reports for a year.
-SOURCE_KEEP = timedelta(days=365)
+CONSENT_TABLE = "pf_consents"  # the consent step's (dialogs/consent.py), when present
+CONSENT_TIME = ("agreed_at", "created_at", "at")
 
 
-async def purge(sessions: async_sessionmaker[AsyncSession], *, outbox_days: int,
+@dataclass(frozen=True)
+class Retention:
+    """Days each table keeps its rows (RXF_<NAME>_RETENTION_DAYS)."""
+
+    delivery: int = 1  # WeChat retries within seconds; a day is ample
+    conversation: int = 7  # idle conversations: 继续填写 is offered for 7 days
+    outbox: int = 30  # sent or ended pushes; pending ones are never purged
+    sms_code: int = 2  # the daily caps count a Beijing day back
+    faq_log: int = 180  # masked questions the FAQ could not answer
+    consent: int = 1095  # then the user is asked again, as for a new version
+    audit: int = 1825
+    replay: int = 1  # signatures are refused after 10 minutes anyway
+    follower_source: int = 365  # channel reports for a year
+    platform_event: int = 365  # a demand's lifecycle checks read its earlier callbacks
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Retention:
+        return cls(
+            delivery=settings.delivery_retention_days,
+            conversation=settings.conversation_retention_days,
+            outbox=settings.outbox_retention_days,
+            sms_code=settings.sms_code_retention_days,
+            faq_log=settings.faq_log_retention_days,
+            consent=settings.consent_retention_days,
+            audit=settings.audit_retention_days,
+            replay=settings.replay_retention_days,
+            follower_source=settings.follower_source_retention_days,
+            platform_event=settings.platform_event_retention_days)
+
+
+def _rules(keep: Retention, now: datetime) -> list[tuple[str, Any, ColumnElement[bool]]]:
+    def before(days: int | timedelta) -> datetime:
+        return now - (days if isinstance(days, timedelta) else timedelta(days=days))
+
+    rules: list[tuple[str, Any, ColumnElement[bool]]] = [
+        ("deliveries", Delivery, Delivery.created_at < before(keep.delivery)),
+        ("conversations", Conversation, Conversation.updated_at < before(keep.conversation)),
+        ("outbox", OutboxRow, OutboxRow.status.in_(("sent", "ended"))
+         & (OutboxRow.created_at < before(keep.outbox))),
+        ("sms_codes", SmsCodeRow, SmsCodeRow.created_at < before(keep.sms_code)),
+        ("sms_messages", SmsMessageRow, SmsMessageRow.created_at < before(KEEP_MESSAGES)),
+        ("faq_unanswered", UnansweredQuestion,
+         UnansweredQuestion.last_at < before(keep.faq_log)),
+        ("audit_events", AuditEvent, AuditEvent.at < before(keep.audit)),
+        ("seen_requests", SeenRequest, SeenRequest.seen_at < before(keep.replay)),
+        ("follower_sources", FollowerSource,
+         FollowerSource.first_at < before(keep.follower_source)),
+        ("platform_events", PlatformEventRow,
+         PlatformEventRow.received_at < before(keep.platform_event)),
+        ("web_logins", WebLoginRow, WebLoginRow.created_at < before(KEEP_LOGINS)),
+    ]
+    consents = _consent_table()
+    if consents is not None:
+        column = next(consents.c[n] for n in CONSENT_TIME if n in consents.c)
+        rules.append(("consents", consents, column < before(keep.consent)))
+    return rules
+
+
+def _consent_table() -> Table | None:
+    table = Base.metadata.tables.get(CONSENT_TABLE)
+    if table is None or not any(n in table.c for n in CONSENT_TIME):
+        return None
+    return table
+
+
+async def purge(sessions: async_sessionmaker[AsyncSession],
+                retention: Retention | None = None, *,
                 now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
+    counts: dict[str, int] = {}
     async with sessions.begin() as session:
-        counts = {
-            "deliveries": (await session.execute(
-                delete(Delivery).where(Delivery.created_at < now - DELIVERY_KEEP))).rowcount,
-            # A conversation idle for 7 days has nothing left to resume.
-            "conversations": (await session.execute(
-                delete(Conversation).where(
-                    Conversation.updated_at < now - CONVERSATION_KEEP))).rowcount,
-            "outbox": (await session.execute(
-                delete(OutboxRow).where(
-                    OutboxRow.status.in_(("sent", "ended")),
-                    OutboxRow.created_at < now - timedelta(days=outbox_days)))).rowcount,
-            "seen_requests": (await session.execute(
-                delete(SeenRequest).where(SeenRequest.seen_at < now - SEEN_KEEP))).rowcount,
-            "follower_sources": (await session.execute(
-                delete(FollowerSource).where(
-                    FollowerSource.first_at < now - SOURCE_KEEP))).rowcount,
-        }
-    return {k: int(v or 0) for k, v in counts.items()}
+        for name, target, older in _rules(retention or Retention(), now):
+            done = await session.execute(delete(target).where(older))
+            counts[name] = int(getattr(done, "rowcount", 0) or 0)
+    return counts
 
 
 async def run(sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event, *,
-              outbox_days: int, every: float = 3600.0,
+              retention: Retention | None = None, every: float = 3600.0,
               clock: Callable[[], datetime] = utcnow) -> None:
     while not stop.is_set():
         try:
-            counts = await purge(sessions, outbox_days=outbox_days, now=clock())
+            counts = await purge(sessions, retention, now=clock())
             if any(counts.values()):
                 log.info("housekeeping purged %s", counts)
         except Exception:

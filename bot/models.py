@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from adapters.audit import AuditEvent
 from adapters.database import Base
 from adapters.outbox import OutboxRow
 from adapters.sqltypes import UTCDateTime, utcnow
 
-__all__ = ["Conversation", "Delivery", "FollowerSource", "OutboxRow", "SeenRequest",
+__all__ = ["AuditEvent", "Conversation", "Delivery", "FollowerSource", "OutboxRow", "SeenRequest",
            "UnansweredQuestion", "WeChatUser"]
 
 

@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     push_base_delay: float = Field(2.0, gt=0)
     push_max_delay: float = Field(600.0, gt=0)
     outbox_retention_days: int = Field(30, ge=1)
+    # Retention of the other tables (README, "Retention"); housekeeping enforces them hourly.
+    delivery_retention_days: int = Field(1, ge=1)
+    conversation_retention_days: int = Field(7, ge=1)
+    sms_code_retention_days: int = Field(2, ge=2)  # the daily SMS caps read a day back
+    faq_log_retention_days: int = Field(180, ge=1)
+    consent_retention_days: int = Field(1095, ge=1)
+    audit_retention_days: int = Field(1825, ge=1)
+    replay_retention_days: int = Field(1, ge=1)
+    follower_source_retention_days: int = Field(365, ge=1)
+    platform_event_retention_days: int = Field(365, ge=1)
     # A push to a user who never followed or wrote (no window can open) ends after this.
     push_give_up_days: int = Field(7, ge=1)
 

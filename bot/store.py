@@ -23,12 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
+from adapters import audit
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
 from bot.cs_quota import Quota
+from bot.forget import forget_account, forget_chat
 from bot.models import Conversation, Delivery, WeChatUser
-from dialogs.base import ConvState
+from dialogs.base import ConvState, Forget
 from dialogs.replies import Reply, from_json, to_json
 
 # A message's 48-hour window only needs minute precision: while the stored window is a
@@ -145,13 +147,17 @@ class ConversationStore:
 
     async def commit_step(self, key: str, loaded: Loaded, now: datetime, record: list[Reply],
                           outbox: Sequence[OutboxItem], *, opens: Quota | None = None,
-                          subscribed: bool | None = None,
+                          subscribed: bool | None = None, forget: Forget | None = None,
                           conn: AsyncConnection | None = None) -> bool:
         """Write one step. False when another delivery of the same key won (a retry
         racing across processes without the lock): nothing of this one is written.
 
         `opens`: the customer-service quota the inbound gives (bot/cs_quota.py); it
-        replaces the user's window and releases the rows that waited for one."""
+        replaces the user's window and releases the rows that waited for one.
+        `forget`: erase the user instead of saving the step (`_erase`)."""
+        if forget is not None:
+            await self._erase(loaded, now, outbox, forget, subscribed, conn)
+            return True
         conv = loaded.conv
         data = {"values": conv.values, "scratch": conv.scratch, "choices": conv.choices,
                 "paused": conv.paused, "kept": conv.kept, "human": conv.human_until}
@@ -195,6 +201,37 @@ class ConversationStore:
         conv.version += 1
         return True
 
+    async def _erase(self, loaded: Loaded, now: datetime, outbox: Sequence[OutboxItem],
+                     forget: Forget, subscribed: bool | None,
+                     conn: AsyncConnection | None) -> None:
+        """Nothing of this step is written back: no delivery, no conversation. So a
+        retried delivery runs the step again, which finds nothing left to erase and
+        changes nothing (unsubscribe marks the follower once; a retried 确认注销 finds
+        no account). Unsubscribe keeps the follower row, marked unsubscribed; 注销
+        deletes it with everything else of the openid and writes one audit line."""
+        openid = loaded.conv.openid
+        user = None if forget.account else self._user_statement(loaded, now, None,
+                                                                subscribed, False)
+        hashes = tuple(self._cipher.lookup_hash(p) for p in forget.phones)
+        # A detached 注销 (the platform was slow) still owes the user its answer: those
+        # rows go out through the outbox and its retention removes them once sent.
+        rows = [outbox_values(i, now) for i in outbox]
+        subject = audit.subject(self._cipher, "openid", openid)
+
+        def erase(c: Connection) -> None:
+            if not forget.account:
+                forget_chat(c, openid)
+                if user is not None:
+                    c.execute(*user)
+                return
+            forget_account(c, openid, hashes)
+            audit.append(c, at=now, actor="user", action="account_delete", subject=subject,
+                         detail=forget.detail)
+            if rows:
+                c.execute(_INSERT_OUTBOX, rows)
+
+        await self._runner.run(erase, write=True, conn=conn)
+
     def _user_statement(self, loaded: Loaded, now: datetime, opens: Quota | None,
                         subscribed: bool | None, release: bool
                         ) -> tuple[Executable, dict[str, Any]] | None:
@@ -214,7 +251,8 @@ class ConversationStore:
         changes: dict[str, Any] = dict(window)
         if subscribed is True and loaded.subscribed is not True:
             changes.update(subscribed=True, subscribed_at=now)
-        elif subscribed is False:
+        elif subscribed is False and loaded.subscribed is not False:
+            # Once: a retried unsubscribe (nothing of it is stored) changes nothing.
             changes.update(subscribed=False, unsubscribed_at=now)
             values["unsubscribed_at"] = now
         stmt = self._upsert(WeChatUser).values(**values)

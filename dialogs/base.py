@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from knowledge.understanding import Understanding
 
 
+@dataclass(frozen=True)
+class Forget:
+    """What the step's own commit erases of this user instead of saving the
+    conversation (bot/forget.py): `account` (注销) every row of the openid in every
+    table, and the rows of these phones; otherwise (unsubscribe) the conversation and
+    the deliveries."""
+
+    account: bool = False
+    phones: tuple[str, ...] = ()
+    detail: str = ""  # for the audit line: never personal data
+
+
 @dataclass
 class ConvState:
     """One user's conversation: the active dialog, where it stands and what it holds."""
@@ -41,6 +53,8 @@ class ConvState:
     human_until: str | None = None
     updated_at: datetime | None = None
     version: int = 0
+    # Set by a step that erases the user (注销); never stored.
+    forget: Forget | None = None
 
     def clear_dialog(self) -> None:
         self.dialog = None

@@ -27,6 +27,7 @@ MODULES = (
     "dialogs.loan_answers",
     "dialogs.consent",
     "dialogs.privacy",
+    "dialogs.account_delete",
 )
 
 Responder = Callable[[StepContext, ConvState, str], Awaitable[Step]]

@@ -102,6 +102,8 @@ class FakePlatform:
             ("GET", u + "/profile", lambda q: self.local.profile(q.match_info["openid"])),
             ("POST", PREFIX + "/accounts/availability", self._availability),
             ("POST", u + "/account", self._register),
+            ("DELETE", u + "/account",
+             lambda q: self.local.delete_account(q.match_info["openid"], _key(q))),
             ("POST", u + "/person-certification", self._certify_person),
             ("POST", u + "/enterprises", self._certify_enterprise),
             ("POST", e + "/authorisation", self._authorise),

@@ -1,8 +1,8 @@
 """The local (embedded) platform: the `Platform` port on our own database.
 
 Accounts and certification live in `accounts.py`, demands and their lifecycle in
-`demands.py`, consents and the copy of a user's data in `privacy.py`; all share the
-state set up in `base.py`.
+`demands.py`, consents and the copy of a user's data in `privacy.py`, 注销 in
+`erase.py`; all share the state set up in `base.py`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 from adapters.platform_local.accounts import AccountsMixin
 from adapters.platform_local.base import LocalBase
 from adapters.platform_local.demands import DemandsMixin
+from adapters.platform_local.erase import EraseMixin
 from adapters.platform_local.privacy import PrivacyMixin
 
 
-class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, LocalBase):
+class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, EraseMixin, LocalBase):
     pass
 
 

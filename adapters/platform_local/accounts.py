@@ -134,7 +134,9 @@ class AccountsMixin(LocalBase):
 
     def _enterprise(self, row: Any, membership: Any) -> Enterprise:
         return Enterprise(id=row.id, name=row.name, uscc=row.uscc, legal_rep=row.legal_rep,
-                          legal_rep_id=self.cipher.decrypt(row.legal_rep_id_enc),
+                          # Empty after the legal representative's 注销 (erase.py).
+                          legal_rep_id=(self.cipher.decrypt(row.legal_rep_id_enc)
+                                        if row.legal_rep_id_enc else ""),
                           region=row.region, certified_at=membership.certified_at,
                           authorised_at=membership.authorised_at)
 
@@ -151,8 +153,11 @@ class AccountsMixin(LocalBase):
         if phone and session.scalar(select(AccountRow.id).where(
                 AccountRow.phone_hash == self.cipher.lookup_hash(phone))):
             raise Conflict(PHONE_TAKEN, "phone_registered")
-        if uscc and session.scalar(select(EnterpriseRow.id).where(
-                EnterpriseRow.uscc == uscc)):
+        # An enterprise nobody belongs to any more (its account went: erase.py) is free.
+        if uscc and session.scalar(
+                select(EnterpriseRow.id).join(
+                    MembershipRow, MembershipRow.enterprise_id == EnterpriseRow.id)
+                .where(EnterpriseRow.uscc == uscc).limit(1)):
             raise Conflict(USCC_TAKEN.format(uscc=uscc), "uscc_registered")
 
     async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account:
@@ -196,11 +201,17 @@ class AccountsMixin(LocalBase):
     def _new_enterprise(self, session: Session, account_id: str,
                         data: EnterpriseInput, *, region: str, now: datetime,
                         certified: bool) -> EnterpriseRow:
-        row = EnterpriseRow(id=uuid.uuid4().hex, name=data.name, uscc=data.uscc,
-                            legal_rep=data.legal_rep,
-                            legal_rep_id_enc=self.cipher.encrypt(data.legal_rep_id),
-                            region=region, created_by=account_id, created_at=now)
-        session.add(row)
+        row = _orphan(session, data.uscc)
+        if row is not None:  # left by a 注销 with demands the law keeps: taken over
+            row.name, row.legal_rep, row.created_by = data.name, data.legal_rep, account_id
+            row.legal_rep_id_enc = self.cipher.encrypt(data.legal_rep_id)
+            row.region = region or row.region
+        else:
+            row = EnterpriseRow(id=uuid.uuid4().hex, name=data.name, uscc=data.uscc,
+                                legal_rep=data.legal_rep,
+                                legal_rep_id_enc=self.cipher.encrypt(data.legal_rep_id),
+                                region=region, created_by=account_id, created_at=now)
+            session.add(row)
         session.flush()
         session.add(MembershipRow(account_id=account_id, enterprise_id=row.id, created_at=now,
                                   certified_at=now if certified else None))
@@ -243,7 +254,7 @@ class AccountsMixin(LocalBase):
         def work(session: Session) -> Enterprise:
             account = self._account_row(session, openid)
             row = session.scalar(select(EnterpriseRow).where(EnterpriseRow.uscc == data.uscc))
-            if row is None:
+            if row is None or _orphan(session, data.uscc) is not None:
                 row = self._new_enterprise(session, account.id, data, region=region,
                                            now=now, certified=True)
             membership = session.get(MembershipRow, (account.id, row.id))
@@ -368,3 +379,12 @@ class AccountsMixin(LocalBase):
             return LoginResult(scene, "used" if row.status != "expired" else "expired")
 
         return await self._write(work)
+
+
+def _orphan(session: Session, uscc: str) -> EnterpriseRow | None:
+    """The enterprise of this USCC when no account belongs to it any more."""
+    row = session.scalar(select(EnterpriseRow).where(EnterpriseRow.uscc == uscc))
+    if row is None or session.scalar(select(MembershipRow.account_id).where(
+            MembershipRow.enterprise_id == row.id).limit(1)) is not None:
+        return None
+    return row
