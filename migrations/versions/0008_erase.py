@@ -1,6 +1,6 @@
 """Audit lines (注销 first; reusable by the console)
 
-Revision ID: 0007_erase
+Revision ID: 0008_erase
 Revises: 0007_consent
 Create Date: 2026-12-01 10:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from adapters.sqltypes import UTCDateTime
 
-revision = "0007_erase"
+revision = "0008_erase"
 down_revision = "0007_consent"
 branch_labels = None
 depends_on = None
