@@ -1,4 +1,4 @@
-"""认证授权: 个人认证 (1/3) -> 企业要素认证 (2/3) -> 签署授权书 (3/3) (DESIGN.md, 2).
+"""认证授权: 个人认证 (1/3) -> 企业要素认证 (2/3) -> 签署授权书 (3/3).
 
 `certify` is a small dispatcher: it reads the profile, skips the steps already passed
 and chains into the first missing one; each step is a form that chains back into it

@@ -1,4 +1,5 @@
-"""注册: the enterprise account, opened by its legal representative (DESIGN.md, 1).
+"""注册: the enterprise account, opened by its legal representative (its questions are
+drawn in docs/dialogs.md).
 
 同意《个人信息处理规则》 (its own question, first: dialogs/consent.py) ->
 法人手机号 -> 法人姓名 -> 法人身份证号 -> 公司名称 -> 统一社会信用代码 ->

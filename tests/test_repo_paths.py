@@ -1,0 +1,27 @@
+"""Everything the repository cites lives in it: no file names a development machine's
+path or a design note kept outside (docs/ holds what the code relies on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Spelled in pieces so this file does not find itself.
+OUTSIDE = ("/" + "work/", "/" + "home/", "DESIGN" + ".md", "WECHAT" + "_NOTES",
+           "CHINESE" + "_NOTES", "PERF" + "_NOTES", "../" + "shared")
+# Made by running things here (the venv, caches, the embedded database), not written.
+SKIP = {"var", "__pycache__", "build", "dist"}
+
+
+def test_no_file_names_a_path_outside_the_repository() -> None:
+    found = []
+    for path in ROOT.rglob("*"):
+        parts = path.relative_to(ROOT).parts
+        if not path.is_file() or any(p.startswith(".") or p in SKIP for p in parts[:-1]):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary
+        found += [f"{'/'.join(parts)}: {word}" for word in OUTSIDE if word in text]
+    assert not found, found
