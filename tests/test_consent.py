@@ -77,6 +77,9 @@ async def test_refusing_ends_registration_and_keeps_nothing(harness: Harness,
     # housekeeping): they are what was said, not a stored registration.
     said_before = dump.pop("deliveries")
     assert not any(s in row for s in (secrets[0], *secrets[2:5]) for row in said_before)
+    # The replay memory holds sha256 digests of whole requests: "1931" turns up in hex by
+    # chance (this test failed that way), and nothing personal can be read back from them.
+    dump.pop("wechat_seen_requests", None)
     for name, rows in dump.items():
         if name.startswith("pf_") or name.startswith("sms_"):
             assert rows == [], name
