@@ -28,7 +28,7 @@ from dialogs.account_common import (
     sms_field,
     text_value,
 )
-from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.base import ConvState, Dialog, Forget, Step, StepContext
 from dialogs.form import Done, Field, FormDialog, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
@@ -149,6 +149,9 @@ class RegisterForm(FormDialog):
             said = consent.answer(text)
             if said == consent.REFUSE:
                 conv.clear_dialog()
+                # Nothing of this registration stays: not the conversation, not the
+                # replies that echoed what was typed (the step's commit erases them).
+                conv.forget = Forget(detail="consent refused")
                 return Step.text(consent.REFUSED_REGISTER)
             if said == consent.MORE:
                 return Step.text(consent.FULL_RULES, consent.QUESTION)
