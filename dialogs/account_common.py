@@ -175,3 +175,15 @@ def sms_field(purpose: str, *, when: Callable[[Mapping[str, Any]], bool] | None 
                  "请输入短信里的6位验证码（没收到可回复「重发」）：",
                  parse=parse, on_enter=enter, requires=("phone",), in_summary=False,
                  when=when, aliases=("验证码",))
+
+
+NO_ACCOUNT = "您还没有注册融信服企业账号，请先注册：回复「注册」开始（约3分钟）。"
+
+
+async def _carry_on(ctx: StepContext, values: Values) -> Reopen:
+    """认证 typed at a certification step's summary: the owner is already here; show it again."""
+    return Reopen("好的，我们接着来。")
+
+
+# Typed at a summary these would otherwise restart 认证授权 through its intent.
+CARRY_ON = {word: _carry_on for word in ("认证", "认证授权", "继续认证", "开始认证")}
