@@ -24,9 +24,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from adapters.ports import WeChatApiError
 from adapters.sqltypes import utcnow
-from adapters.wechat_tokens import TOKEN_ERRORS, AccessToken, TokenKeeper
+from adapters.wechat_tokens import TOKEN_ERRORS, TokenKeeper
 
-__all__ = ["TOKEN_ERRORS", "AccessToken", "WeChatApiClient"]
+__all__ = ["TOKEN_ERRORS", "WeChatApiClient"]
 
 
 class _Client(WeChatClient):

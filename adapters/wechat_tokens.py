@@ -30,7 +30,8 @@ TOKEN_ERRORS = (40001, 40014, 42001)
 REFRESH_MARGIN = timedelta(minutes=5)  # normal mode renews this long before expiry
 FORCE_INTERVAL = timedelta(seconds=30)
 FORCE_PER_DAY = 20
-QUOTA_SPENT = 45009  # WeChat's answer once the day's force refreshes are used up
+# WeChat's answer once the day's calls (force refreshes included) are used up.
+DAILY_QUOTA = 45009
 BEIJING = timezone(timedelta(hours=8))  # WeChat's daily quotas reset at Beijing midnight
 PEER_POLL = 0.1
 
@@ -81,7 +82,6 @@ class TokenKeeper:
         self._memo: tuple[str, datetime] | None = None
         self._forced: str | None = None  # the token this process's last force refresh got
         self.fetches = 0
-        self.forced = 0
 
     def _fresh(self, expires_at: datetime) -> bool:
         return expires_at - REFRESH_MARGIN > self._clock()
@@ -201,7 +201,7 @@ class TokenKeeper:
         except WeChatApiError as exc:
             self._memo = None
             now = self._clock()
-            if exc.errcode == QUOTA_SPENT:  # WeChat counts more than we do: trust it
+            if exc.errcode == DAILY_QUOTA:  # WeChat counts more than we do: trust it
                 async with self._sessions.begin() as session:
                     await session.execute(
                         update(AccessToken).where(AccessToken.appid == self.appid)
@@ -211,7 +211,6 @@ class TokenKeeper:
             raise TokenRefreshDeferred(
                 refused, f"force refresh failed: {exc}", FORCE_INTERVAL.total_seconds()) from None
         self.fetches += 1
-        self.forced += 1
         token, expires = str(data["access_token"]), self._expiry(data)
         async with self._sessions.begin() as session:
             await session.execute(

@@ -24,10 +24,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.fake_wechat_checks import ApiError, check_openid
+from bot.templates import CONTENT_KEYWORD, content_keywords, keyword_type
 
 DEDUPE_SECONDS = 600.0
-_IN_CONTENT = re.compile(r"\{\s*\{\s*([A-Za-z_][A-Za-z0-9_]*)\.DATA\s*\}\s*\}")
-_TYPED_KEY = re.compile(r"^([a-z]+(?:_[a-z]+)*)(\d+)$")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _DATE = (r"(?:\d{4}年\d{1,2}月\d{1,2}日|\d{4}([-/.])\d{1,2}\1\d{1,2}"
          r"|\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}|\d{1,2}-\d{1,2})")
@@ -48,13 +47,13 @@ class FakeTemplate:
 
     @property
     def keywords(self) -> list[str]:
-        return list(dict.fromkeys(_IN_CONTENT.findall(self.content)))
+        return content_keywords(self.content)
 
     def labels(self) -> dict[str, str]:
         """keyword -> the words before it on its line (单据号 for character_string1)."""
         found: dict[str, str] = {}
         for line in self.content.splitlines():
-            for match in _IN_CONTENT.finditer(line):
+            for match in CONTENT_KEYWORD.finditer(line):
                 found[match.group(1)] = line[:match.start()].strip(" ：:")
         return found
 
@@ -159,19 +158,14 @@ class TemplateBook:
             result["title"] = template.title
             result["labels"] = template.labels()
             result["empty"] = [k for k in template.keywords
-                               if k not in data and _type(k) != "const"]
+                               if k not in data and keyword_type(k) != "const"]
         return result
-
-
-def _type(key: str) -> str | None:
-    match = _TYPED_KEY.match(key)
-    return match.group(1) if match else None
 
 
 def value_problem(key: str, value: str) -> str | None:
     """Why WeChat would refuse `value` for keyword `key` (None: it would take it).
     Keys without a type prefix (keyword1, first, legacy names) have no known rule."""
-    kind = _type(key)
+    kind = keyword_type(key)
     check = _RULES.get(kind or "")
     if check is None:
         return None

@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -23,6 +23,8 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prom_mp
 
+from adapters.wechat_tokens import DAILY_QUOTA, beijing_day
+
 log = logging.getLogger("rxf.message")
 
 MESSAGES = Counter("rxf_messages_total", "WeChat deliveries handled", ["type", "outcome"])
@@ -33,12 +35,10 @@ FAQ = Counter("rxf_faq_total", "FAQ questions by result", ["result"])
 WECHAT_ERRORS = Counter("rxf_wechat_api_errors_total", "WeChat API errors", ["errcode"])
 # 45009: the account's API calls for the day are used up (WeChat resets them at midnight,
 # Beijing time). The latest across processes, so /metrics can say whether it is today.
-DAILY_QUOTA_ERRCODE = 45009
 DAILY_QUOTA_HIT_NAME = "rxf_wechat_daily_quota_hit_timestamp_seconds"
 DAILY_QUOTA_HIT = Gauge(DAILY_QUOTA_HIT_NAME,
                         "When WeChat last answered 45009 (API daily quota reached)",
                         multiprocess_mode="max")
-BEIJING = timezone(timedelta(hours=8))
 REFUSED = Counter("rxf_refused_total", "Requests refused before any work", ["reason"])
 READINGS = Counter("rxf_readings_total", "Messages read for intent and slots, by outcome",
                    ["kind"])
@@ -78,17 +78,15 @@ def faq(result: str) -> None:
 
 def wechat_error(errcode: int | None) -> None:
     WECHAT_ERRORS.labels(str(errcode) if errcode is not None else "network").inc()
-    if errcode == DAILY_QUOTA_ERRCODE:
+    if errcode == DAILY_QUOTA:
         DAILY_QUOTA_HIT.set(time.time())
 
 
 def daily_quota_reached(last_hit: float, now: float | None = None) -> bool:
     """A 45009 since the last Beijing midnight: WeChat refuses API calls until the next."""
-    if last_hit <= 0:
-        return False
-    today = datetime.fromtimestamp(now if now is not None else time.time(), BEIJING)
-    midnight = today.replace(hour=0, minute=0, second=0, microsecond=0)
-    return datetime.fromtimestamp(last_hit, UTC) >= midnight
+    now_at = datetime.fromtimestamp(now if now is not None else time.time(), UTC)
+    return last_hit > 0 and beijing_day(datetime.fromtimestamp(last_hit, UTC)) == \
+        beijing_day(now_at)
 
 
 async def render(outbox_counts: Callable[[], Awaitable[dict[str, int]]]) -> tuple[bytes, str]:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.database import is_postgres
 from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
+from adapters.wechat_tokens import DAILY_QUOTA, FORCE_INTERVAL, TOKEN_ERRORS
 from bot.models import OutboxRow, WeChatUser
 from bot.push_quota import Quotas
 from bot.push_render import render_push
@@ -37,14 +38,13 @@ from bot.templates import PushTemplate
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-RETRYABLE = {None, -1, 45009}
-# Token errors say nothing about the push: it waits for the token to be replaced
-# (docs/wechat.md, "Access tokens") and they never count toward going dead.
-TOKEN_ERRORS = {40001, 40014, 42001}
-TOKEN_WAIT = 30.0  # the least time between two force refreshes
-# The account's API calls for the day are used up: it passes at midnight, so rows keep
-# trying (at the longest delay) instead of going dead.
-DAILY_QUOTA = 45009
+# The account's API calls for the day used up (DAILY_QUOTA) passes at midnight, so rows
+# keep trying (at the longest delay) instead of going dead.
+RETRYABLE = {None, -1, DAILY_QUOTA}
+# Token errors (TOKEN_ERRORS) say nothing about the push: it waits for the token to be
+# replaced (docs/wechat.md, "Access tokens"), at least the time between two force
+# refreshes, and they never count toward going dead.
+TOKEN_WAIT = FORCE_INTERVAL.total_seconds()
 ENDED = {43004: "用户未关注", 40003: "openid无效"}
 TEMPLATE_REFUSED = {40037, 47003, 40036}
 NO_TEMPLATE_WAIT = timedelta(minutes=30)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
+
+from knowledge import numbers
 
 CHINA = timezone(timedelta(hours=8))
 THING_MAX = 20
@@ -27,8 +29,6 @@ ELLIPSIS = "…"
 EVENT_PHRASE = {"credit": "已授信", "disburse": "已放款", "reject": "已退回"}
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_UNITS = {"亿": Decimal(10**8), "万": Decimal(10**4), "": Decimal(1)}
-_AMOUNT = re.compile(r"^[¥￥$]?(?P<n>\d+(?:\.\d+)?)(?P<unit>[万亿]?)元?$")
 _DATE_TIME = re.compile(
     r"^(?P<y>\d{4})[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
@@ -68,16 +68,12 @@ def phrase(value: str, event: str = "") -> str | None:
 
 
 def parse_amount(value: str) -> Decimal | None:
-    """Yuan from what the platform sends: 20万元, 1.5亿元, 200000, ¥200,000.00."""
-    text = unicodedata.normalize("NFKC", clean(value)).replace(",", "").replace(" ", "")
-    match = _AMOUNT.match(text)
-    if match is None:
-        return None
+    """Yuan from what the platform sends (20万元, 1.5亿元, 200000, ¥200,000.00): the same
+    reader as the forms' amounts; None when unreadable or not positive."""
     try:
-        amount = Decimal(match["n"]) * _UNITS[match["unit"]]
-    except InvalidOperation:
+        return numbers.parse_amount(value)
+    except numbers.Unreadable:
         return None
-    return amount if amount > 0 else None
 
 
 def amount(value: str) -> str | None:

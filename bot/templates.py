@@ -192,9 +192,9 @@ def dev_default(environ: Mapping[str, str]) -> dict[str, str]:
     return {"RXF_TEMPLATES": str(EXAMPLE)}
 
 
-_IN_CONTENT = re.compile(r"\{\s*\{\s*([A-Za-z_][A-Za-z0-9_]*)\.DATA\s*\}\s*\}")
+CONTENT_KEYWORD = re.compile(r"\{\s*\{\s*([A-Za-z_][A-Za-z0-9_]*)\.DATA\s*\}\s*\}")
 
 
 def content_keywords(content: str) -> list[str]:
     """The keywords of a template's `content` ("单据号：{{character_string1.DATA}}")."""
-    return list(dict.fromkeys(_IN_CONTENT.findall(content)))
+    return list(dict.fromkeys(CONTENT_KEYWORD.findall(content)))
