@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, String, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.crypto import DataCipher
@@ -50,10 +49,3 @@ def append(conn: Connection, *, at: datetime, actor: str, action: str, subject: 
            detail: str = "") -> None:
     """One line, in the caller's transaction (a PhaseRunner phase)."""
     conn.execute(insert(AuditEvent.__table__), _values(at, actor, action, subject, detail))
-
-
-async def append_async(session: AsyncSession, *, at: datetime, actor: str, action: str,
-                       subject: str, detail: str = "") -> None:
-    """The same from an async session (operator tools, the console)."""
-    await session.execute(insert(AuditEvent.__table__),
-                          _values(at, actor, action, subject, detail))

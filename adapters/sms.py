@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 CODE_TTL = timedelta(minutes=5)
 # Codes are kept a little over a day: the daily caps need them, nothing else does.
-KEEP_CODES = timedelta(days=2)
 # What the local (dev) gateway recorded is kept a week for the simulator and the CLI.
 KEEP_MESSAGES = timedelta(days=7)
 HTTP_TIMEOUT = 5.0
@@ -155,8 +154,6 @@ class SmsService(SessionPhases):
             refusal = self.limits.check(session, phone, phone_hash, purpose, openid, now)
             if refusal is not None:
                 return refusal
-            # Housekeeping on the way: old codes only ever served the daily cap.
-            session.execute(delete(SmsCodeRow).where(SmsCodeRow.created_at < now - KEEP_CODES))
             row = SmsCodeRow(phone_hash=phone_hash, purpose=purpose,
                              code_hash=self.cipher.secret_hash(code, salt), salt=salt,
                              attempts=0, used=False, idem_key=idem_key, openid=openid,

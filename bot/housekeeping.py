@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete
+from sqlalchemy import ColumnElement, delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.audit import AuditEvent
-from adapters.database import Base
 from adapters.platform_local.accounts import KEEP_LOGINS
 from adapters.platform_local.models import (
+    ConsentRow,
     PlatformEventRow,
     SmsCodeRow,
     SmsMessageRow,
@@ -41,8 +41,6 @@ from bot.models import (
 
 log = logging.getLogger(__name__)
 
-CONSENT_TABLE = "pf_consents"  # the consent step's (dialogs/consent.py), when present
-CONSENT_TIME = ("agreed_at", "created_at", "at")
 
 
 @dataclass(frozen=True)
@@ -95,19 +93,9 @@ def _rules(keep: Retention, now: datetime) -> list[tuple[str, Any, ColumnElement
         ("platform_events", PlatformEventRow,
          PlatformEventRow.received_at < before(keep.platform_event)),
         ("web_logins", WebLoginRow, WebLoginRow.created_at < before(KEEP_LOGINS)),
+        ("consents", ConsentRow, ConsentRow.agreed_at < before(keep.consent)),
     ]
-    consents = _consent_table()
-    if consents is not None:
-        column = next(consents.c[n] for n in CONSENT_TIME if n in consents.c)
-        rules.append(("consents", consents, column < before(keep.consent)))
     return rules
-
-
-def _consent_table() -> Table | None:
-    table = Base.metadata.tables.get(CONSENT_TABLE)
-    if table is None or not any(n in table.c for n in CONSENT_TIME):
-        return None
-    return table
 
 
 async def purge(sessions: async_sessionmaker[AsyncSession],

@@ -10,13 +10,9 @@ in the database so all server processes share it:
   delivery dedupe finds it);
 - same triple, another body: a replay, 403.
 
-In safe mode msg_signature covers the ciphertext, so it joins the key: another body
-needs another valid msg_signature, which only the token's holder can make, and two real
-deliveries that happen to share a timestamp and nonce are both let in. (In plain mode
-such a pair cannot be told from a replay; WeChat's nonces are random ~10-digit numbers,
-so it takes thousands of deliveries a second to meet one; safe mode avoids it.) The
-whole request seen again is still WeChat's retry. Rows live for the window;
-housekeeping purges them.
+Two real deliveries that happen to share a timestamp and nonce cannot be told from a
+replay; WeChat's nonces are random ~10-digit numbers, so it takes thousands of
+deliveries a second to meet one. Rows live for the window; housekeeping purges them.
 
 Cost: remembering is one INSERT on the hot path. It runs on the connection that holds
 the user's lock (autocommit on PostgreSQL, one round trip) rather than in a transaction
@@ -56,11 +52,9 @@ class Seen(Enum):
     REPLAY = "replay"  # the same signature over another body
 
 
-def request_key(query: dict[str, str], body_signed: bool) -> str:
+def request_key(query: dict[str, str]) -> str:
     parts = [query.get("timestamp", ""), query.get("nonce", ""),
              query.get("signature", "").lower()]
-    if body_signed:  # only where it is checked: in plain mode anyone may add one
-        parts.append(query.get("msg_signature", "").lower())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -72,8 +66,8 @@ class Seal:
     body_hash: str
 
     @classmethod
-    def of(cls, query: dict[str, str], body: bytes, *, body_signed: bool) -> Seal:
-        return cls(request_key(query, body_signed), hashlib.sha256(body).hexdigest())
+    def of(cls, query: dict[str, str], body: bytes) -> Seal:
+        return cls(request_key(query), hashlib.sha256(body).hexdigest())
 
 
 class ReplayGuard:
@@ -85,10 +79,6 @@ class ReplayGuard:
         dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
         # Built once so SQLAlchemy finds the compiled statement in its cache.
         self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
-
-    async def check(self, query: dict[str, str], body: bytes, *, body_signed: bool) -> Seen:
-        """`body_signed`: safe mode, where msg_signature (already verified) covers it."""
-        return await self.remember(Seal.of(query, body, body_signed=body_signed))
 
     async def remember(self, seal: Seal, conn: AsyncConnection | None = None) -> Seen:
         """`conn`: the user's lock connection (PostgreSQL), where the usual case, one
@@ -102,11 +92,10 @@ class ReplayGuard:
                                        "seen_at": now}).rowcount == 1:
             return Seen.FIRST
         row = conn.execute(_SELECT, {"key": key}).one_or_none()
-        if row is None or row.seen_at < now - self.window:
-            # Purged meanwhile, or remembered beyond its window (freshness checks off).
+        if row is None:  # purged between the two statements
+            conn.execute(self._insert, {"key": key, "body_hash": body_hash, "seen_at": now})
+            return Seen.FIRST
+        if row.seen_at < now - self.window:  # remembered beyond its window (no freshness)
             conn.execute(_RENEW, {"w_key": key, "body_hash": body_hash, "seen_at": now})
-            if row is None:
-                conn.execute(self._insert, {"key": key, "body_hash": body_hash,
-                                            "seen_at": now})
             return Seen.FIRST
         return Seen.RETRY if row.body_hash == body_hash else Seen.REPLAY

@@ -51,7 +51,7 @@ class WeChatWebhook:
         inbound = decoded.parsed.inbound
         # Plain mode signs no body: the request is remembered (bot/replay.py); in safe
         # mode msg_signature already tied this body to the signature.
-        seal = None if self.codec.safe_mode else Seal.of(query, body, body_signed=False)
+        seal = None if self.codec.safe_mode else Seal.of(query, body)
         started = time.perf_counter()
         try:
             outcome = await bot.handle(inbound, seal)

@@ -59,12 +59,10 @@ async def _uscc(text: str, ctx: StepContext, values: Values) -> str:
 
 
 def _agree(text: str, ctx: StepContext, values: Values) -> bool:
-    # Words, not a numbered choice: "我不同意" contains both labels, so 不 decides first.
-    word = validators.normalize(text).rstrip("。.!！")
-    if "不同意" in word or word.lower() in ("2", "否", "不", "不要", "no", "n"):
+    said = consent.answer(text)  # the same 同意 / 不同意 words as the consent question
+    if said == consent.REFUSE:
         raise validators.Invalid("需要同意《注册服务协议》才能注册。如不想注册，回复「取消」即可。")
-    if "同意" in word or word.lower() in ("1", "是", "是的", "好", "好的", "可以", "确认", "yes",
-                                          "y", "ok"):
+    if said == consent.AGREE:
         return True
     raise validators.Invalid("请回复 1 同意，或回复 2 不同意。")
 
