@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
-from adapters.masking import strip_invisible
+from knowledge.normal import clean
 
 # A text field beyond this is not a real answer to anything we ask; cut it before work.
 MAX_TEXT = 2000
@@ -49,8 +48,7 @@ class Inbound:
 
 
 def normalize_text(text: str) -> str:
-    """NFKC (full-width -> half-width), without invisible characters (a zero-width space
-    pasted inside a phone number would make it unreadable), trimmed, inner whitespace
-    runs collapsed."""
-    text = strip_invisible(unicodedata.normalize("NFKC", text or "")[:MAX_TEXT])
-    return " ".join(text.split())
+    """knowledge.normal.clean (NFKC, invisible characters dropped: a zero-width space
+    pasted inside a phone number would make it unreadable), inner whitespace runs
+    collapsed."""
+    return " ".join(clean((text or "")[:MAX_TEXT]).split())
