@@ -11,7 +11,7 @@ through the platform port and what was started carries on; 不同意 changes not
 
 from __future__ import annotations
 
-from adapters.platform_port import PlatformError
+from adapters.platform_port import PlatformError, Profile
 from dialogs import validators
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.registry import Intent
@@ -68,21 +68,21 @@ def agreed_value(ctx: StepContext) -> dict[str, str]:
     return {"version": CONSENT_VERSION, "at": ctx.now.isoformat()}
 
 
-async def is_current(ctx: StepContext) -> bool:
-    consents = await ctx.ports.platform.consents(ctx.openid)
-    return any(c.version == CONSENT_VERSION for c in consents)
-
-
-async def gate(ctx: StepContext, target: str, arg: str = "") -> Step | None:
+async def gate(ctx: StepContext, target: str, arg: str = "",
+               profile: Profile | None = None) -> Step | None:
     """The consent question when this registered user has not agreed to the current
     version; `target` (started with `arg`) carries on after 同意. None otherwise: no
-    account (the dialog's own guard answers that) or agreed already."""
-    if await is_current(ctx):
+    account (the dialog's own guard answers that) or agreed already. `profile`: the
+    caller's, when it has read it already."""
+    consents = await ctx.ports.platform.consents(ctx.openid)
+    if any(c.version == CONSENT_VERSION for c in consents):
         return None
-    profile = await ctx.ports.platform.profile(ctx.openid)
+    profile = profile or await ctx.ports.platform.profile(ctx.openid)
     if profile.account is None:
         return None
-    return Step(start=ConsentDialog.name, start_arg=f"{target}|{arg}")
+    # Whether an older version was agreed travels along: the question's lead says so.
+    older = "older" if consents else ""
+    return Step(start=ConsentDialog.name, start_arg=f"{target}|{arg}|{older}")
 
 
 class ConsentDialog(BrowsingDialog):
@@ -93,8 +93,8 @@ class ConsentDialog(BrowsingDialog):
     title = "个人信息处理规则"
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
-        target, _, target_arg = arg.partition("|")
-        older = bool(await ctx.ports.platform.consents(ctx.openid))
+        wanted, _, older = arg.rpartition("|")
+        target, _, target_arg = wanted.partition("|")
         self.begin(conv, "ask")
         conv.values = {"target": target, "arg": target_arg}
         lead = ("我们的个人信息处理规则更新了，继续之前请您再确认一次。" if older

@@ -230,7 +230,7 @@ class DemandForm(FormDialog):
             gap = certification_gap(profile, "发布融资需求")
             if gap is not None:  # what was said waits for the certification
                 return Step.text(keep(ctx, conv, said), gap[0], start=gap[1])
-            asked = await consent.gate(ctx, self.name, arg)
+            asked = await consent.gate(ctx, self.name, arg, profile)
             if asked is not None:  # what was said waits for the consent
                 keep(ctx, conv, said)
                 return asked
