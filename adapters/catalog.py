@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from adapters import local_data
 from adapters.platform_port import (
@@ -20,6 +19,7 @@ from adapters.platform_port import (
     ProductQuery,
     Zone,
 )
+from config.settings import Settings
 from knowledge.slots import nicknames
 
 # What people call institutions (工行, 农信 …): the slot reader's lexicon, one list for
@@ -39,8 +39,9 @@ def tidy(text: str) -> str:
     return _GAP.sub("", text)
 
 
-def build_catalog(settings: Any) -> Catalog:
-    if getattr(settings, "platform", "local") == "http":
+def build_catalog(settings: Settings) -> Catalog:
+    """The catalogue the settings name: the platform's over HTTP or the shipped demo one."""
+    if settings.platform == "http":
         from adapters.platform_http import HttpCatalog
 
         return HttpCatalog(settings)
@@ -55,6 +56,9 @@ class LocalCatalog:
 
     def __init__(self, data: local_data.CatalogData) -> None:
         self.data = data
+
+    async def close(self) -> None:
+        """Nothing to release: the catalogue is in memory."""
 
     async def zones(self) -> tuple[Zone, ...]:
         return self.data.zones  # the loader already builds the port's (frozen) Zone

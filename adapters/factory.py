@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner
 from adapters.ports import Ports
-from bot.settings import Settings
+from config.settings import Settings
 
 
 def build_ports(settings: Settings, sessions: async_sessionmaker[AsyncSession],

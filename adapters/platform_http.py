@@ -54,6 +54,7 @@ from adapters.platform_port import (
     RegisterInput,
     Zone,
 )
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,7 +70,7 @@ def _seg(value: str) -> str:
 class PlatformClient:
     """One aiohttp session to the platform, opened on first use and closed with close()."""
 
-    def __init__(self, settings: Any, *, attempts: int = 3, backoff: float = 0.2) -> None:
+    def __init__(self, settings: Settings, *, attempts: int = 3, backoff: float = 0.2) -> None:
         if not settings.platform_url:
             raise ValueError("RXF_PLATFORM_URL is required for the http platform")
         self.base = settings.platform_url.rstrip("/") + "/"
@@ -154,7 +155,7 @@ async def _decoded(cls: type[T], call: Awaitable[Any]) -> T:
 class HttpPlatform:
     """The whole Platform port against the REST API."""
 
-    def __init__(self, settings: Any, client: PlatformClient | None = None) -> None:
+    def __init__(self, settings: Settings, client: PlatformClient | None = None) -> None:
         self.client = client or PlatformClient(settings)
 
     async def close(self) -> None:
@@ -282,7 +283,7 @@ class HttpCatalog:
 
     notice = "（实际额度、期限和利率以机构审批为准）"
 
-    def __init__(self, settings: Any, client: PlatformClient | None = None,
+    def __init__(self, settings: Settings, client: PlatformClient | None = None,
                  ttl: float = 300.0) -> None:
         self.client = client or PlatformClient(settings)
         self.ttl = ttl

@@ -248,6 +248,10 @@ class Move:
 
 
 class Platform(Protocol):
+    async def close(self) -> None:
+        """Release what the implementation holds (HTTP sessions); called once at shutdown."""
+        ...
+
     # accounts ----------------------------------------------------------------------------
     async def profile(self, openid: str) -> Profile: ...
 
@@ -363,6 +367,10 @@ class ProductQuery:
 
 
 class Catalog(Protocol):
+    async def close(self) -> None:
+        """Release what the implementation holds (HTTP sessions); called once at shutdown."""
+        ...
+
     async def zones(self) -> tuple[Zone, ...]: ...
 
     async def loan_kinds(self) -> tuple[tuple[str, str], ...]: ...

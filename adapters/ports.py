@@ -1,15 +1,16 @@
 """The ports dialogs and the runtime talk through. Implementations live beside this file
-and are chosen by settings in `server.py`; tests use the same real implementations."""
+and are chosen by settings in `adapters/factory.py`, which the composition root
+(`wiring`) calls; tests use the same real implementations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from adapters.platform_port import Catalog, Platform
     from adapters.sms import SmsService
-    from adapters.verify import Verifier
 
 
 class WeChatApiError(Exception):
@@ -35,7 +36,33 @@ class WeChatApi(Protocol):
     async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]: ...
 
 
+@dataclass(frozen=True)
+class VerifyResult:
+    """failed: None | not_found | name | phone | certificate | company | legal_rep |
+    legal_rep_id | unavailable."""
+
+    ok: bool
+    check: str  # three_factor | four_factor
+    failed: str | None = None
+    region: str | None = None  # the enterprise's region, four-factor success only
+
+    @property
+    def unavailable(self) -> bool:
+        return self.failed == "unavailable"
+
+
+class Verifier(Protocol):
+    async def three_factor(self, name: str, cert_type: str, cert_number: str,
+                           phone: str) -> VerifyResult: ...
+
+    async def four_factor(self, company: str, uscc: str, legal_rep: str,
+                          legal_rep_id: str) -> VerifyResult: ...
+
+
 class FaqPort(Protocol):
+    # The loaded entries (health and reload report how many).
+    entries: Sequence[Any]
+
     def ask(self, text: str) -> Any: ...
 
     def looks_like_question(self, text: str) -> bool: ...

@@ -21,7 +21,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 from sqlalchemy import delete, select, update
@@ -44,6 +44,7 @@ from adapters.sms_limits import (  # noqa: F401  (BEIJING, wait_text: for caller
     phone_refusal,
     wait_text,
 )
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +233,12 @@ class SmsService(SessionPhases):
                           live=True)
 
 
-def build_sms(settings: Any, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
+def build_sms(settings: Settings, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
               clock: Clock, runner: PhaseRunner | None = None) -> SmsService:
     gateway: SmsGateway
-    if getattr(settings, "sms", "local") == "http":
+    if settings.sms == "http":
         gateway = HttpGateway(settings.sms_url)
     else:
         gateway = LocalGateway(cipher)
     return SmsService(sessions, cipher, gateway, clock, runner,
-                      per_minute=getattr(settings, "sms_per_minute", PER_MINUTE))
+                      per_minute=settings.sms_per_minute)

@@ -16,38 +16,18 @@ import asyncio
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 
 from adapters.local_data import DEFAULT_REGISTRY, load_registry
+from adapters.ports import Verifier, VerifyResult
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """failed: None | not_found | name | phone | certificate | company | legal_rep |
-    legal_rep_id | unavailable."""
-
-    ok: bool
-    check: str  # three_factor | four_factor
-    failed: str | None = None
-    region: str | None = None  # the enterprise's region, four-factor success only
-
-    @property
-    def unavailable(self) -> bool:
-        return self.failed == "unavailable"
-
-
-class Verifier(Protocol):
-    async def three_factor(self, name: str, cert_type: str, cert_number: str,
-                           phone: str) -> VerifyResult: ...
-
-    async def four_factor(self, company: str, uscc: str, legal_rep: str,
-                          legal_rep_id: str) -> VerifyResult: ...
+__all__ = ["HttpVerifier", "LocalVerifier", "Verifier", "VerifyResult", "build_verifier"]
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -149,7 +129,8 @@ class HttpVerifier:
         return VerifyResult(False, check, str(data.get("failed") or "mismatch"))
 
 
-def build_verifier(settings: Any) -> Verifier:
-    if getattr(settings, "verify", "local") == "http":
+def build_verifier(settings: Settings) -> Verifier:
+    """The verifier the settings name: the HTTP service or the local YAML registry."""
+    if settings.verify == "http":
         return HttpVerifier(settings.verify_url, settings.verify_timeout)
     return LocalVerifier(Path(settings.local_registry or DEFAULT_REGISTRY))

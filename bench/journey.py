@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.crypto import DataCipher
 from adapters.database import make_engine
 from bench.webhook import free_port, start, wait_up
-from bot.settings import DEV_TOKEN
-from bot.sim import WeChatSim, text_xml
+from config.settings import DEV_TOKEN
+from devtools.sim import WeChatSim, text_xml
 from dialogs.validators import gb11643_check_char, uscc_check_char
 from tests.processes import ServerProcess
 

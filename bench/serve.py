@@ -21,8 +21,8 @@ from wechatpy.replies import TextReply
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import DEV_TOKEN, load_settings
 from bot.wechat_io import signature_ok
+from config.settings import DEV_TOKEN, load_settings
 
 
 async def bare(request: web.Request) -> web.Response:
@@ -48,7 +48,7 @@ def main() -> None:
         app.router.add_post("/wechat", bare)
         web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
         return
-    from server import build_app
+    from wiring.app import build_app
 
     settings = load_settings(port=args.port, database_url=args.db, database_schema=args.schema,
                              var_dir=args.var, rate_limit_per_minute=10_000,

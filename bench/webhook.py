@@ -21,8 +21,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import DEV_TOKEN
-from bot.sim import WeChatSim, text_xml
+from config.settings import DEV_TOKEN
+from devtools.sim import WeChatSim, text_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM = ("演示", "张三", "13812345678", "红色", "深", "无", "确认")

@@ -38,6 +38,7 @@ from bot.models import (
     SeenRequest,
     UnansweredQuestion,
 )
+from config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ class Retention:
     platform_event: int = 365  # a demand's lifecycle checks read its earlier callbacks
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Retention:
+    def from_settings(cls, settings: Settings) -> Retention:
+        """The periods set by RXF_*_RETENTION_DAYS (the fixed ones keep their defaults)."""
         return cls(
             delivery=settings.delivery_retention_days,
             conversation=settings.conversation_retention_days,

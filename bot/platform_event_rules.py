@@ -21,10 +21,17 @@ from typing import Any
 
 from adapters.masking import mask_text, strip_invisible
 from adapters.platform_local.models import PlatformEventRow
-from adapters.platform_port import IllegalMove
 from dialogs.amounts import parse_amount
 from dialogs.validators import Invalid
-from state_machines.demand import CREDIT, INSTITUTION, LIFECYCLE, RULES, Actor, DemandCase
+from state_machines.demand import (
+    CREDIT,
+    INSTITUTION,
+    LIFECYCLE,
+    RULES,
+    Actor,
+    DemandCase,
+    MoveRefused,
+)
 from state_machines.demand import amount_text as amount_words
 
 PUSH_EVENTS = ("credit", "disburse", "reject")
@@ -168,5 +175,5 @@ def check_move(event: PlatformEvent, before: Sequence[PlatformEventRow]) -> None
     amount = None if event.event == "reject" else event.amount
     try:
         LIFECYCLE.move(case, event.action, actor, amount=amount, reason=event.reason)
-    except IllegalMove as exc:
+    except MoveRefused as exc:
         raise Refused(422, exc.code, f"{event.no}：{exc.message}") from None

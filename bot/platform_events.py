@@ -53,7 +53,7 @@ def refusal(status: int, code: str, message: str) -> web.Response:
 
 
 class PlatformEvents:
-    def __init__(self, secret: str | None, sessions: Callable[[], async_sessionmaker[AsyncSession]],
+    def __init__(self, secret: str | None, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], datetime], wake: Callable[[], None] = lambda: None) -> None:
         self.secret = secret
         self._sessions = sessions
@@ -94,7 +94,7 @@ class PlatformEvents:
         items = [OutboxItem(openid, "push", payload, dedupe_key=f"{event.event_id}:{openid}")
                  for openid in event.recipients]
         try:
-            async with self._sessions().begin() as session:
+            async with self._sessions.begin() as session:
                 if session.get_bind().dialect.name == "postgresql":
                     # Two callbacks for one demand are checked one after the other.
                     await session.execute(

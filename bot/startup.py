@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from adapters import database
-from bot.settings import Settings, SettingsError
+from config.settings import Settings, SettingsError
 
 # PostgreSQL's own connect timeout is 3 s (adapters/database.py); this also bounds a
 # name lookup that hangs.

@@ -4,7 +4,7 @@ WeChat refuses a whole template message (47003) when one value breaks its keywor
 rule, so every value is shaped here to fit: cut where a cut still reads right, and left
 out (an empty field, the rest of the notice still arrives) where no honest value fits.
 The limits are tabled in docs/wechat.md ("Template keywords"); the fake WeChat API checks
-them independently (bot/fake_wechat_templates.py).
+them independently (devtools/fake_wechat_templates.py).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from bot import template_values as tv
+from config.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,20 @@ def shorthand(ids: Mapping[str, str | None]) -> dict[str, PushTemplate]:
                            "time", "remark")}
     return {kind: PushTemplate(kind, tid, keys, typed=False)
             for kind, tid in ids.items() if tid}
+
+
+def push_templates(settings: Settings) -> dict[str, PushTemplate]:
+    """The template of each push kind that has one (RXF_TEMPLATES or the dev shorthand).
+
+    A bad file raises SettingsError with one line, which every entry point shows instead
+    of a traceback.
+    """
+    if settings.templates is None:
+        return shorthand(settings.shorthand_templates())
+    try:
+        return load_templates(settings.templates)
+    except TemplateConfigError as exc:
+        raise SettingsError(f"configuration error: RXF_TEMPLATES: {exc}") from None
 
 
 def render_data(template: PushTemplate, facts: Mapping[str, str],

@@ -20,9 +20,12 @@ HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
 class WeChatWebhook:
-    def __init__(self, codec: Codec, bot: Callable[[], Bot | None]) -> None:
+    """GET (WeChat's server check) and POST (deliveries) on /wechat: verify, decode and
+    hand each message to the handler; refusals are 4xx with a short reason."""
+
+    def __init__(self, codec: Codec, bot: Bot) -> None:
         self.codec = codec
-        self._bot = bot
+        self.bot = bot
 
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/wechat", self.get), web.post("/wechat", self.post)]
@@ -45,9 +48,7 @@ class WeChatWebhook:
             decoded = self.codec.decode(query, body)
         except Refused as refused:
             return self._refused(refused)
-        bot = self._bot()
-        if bot is None:
-            return web.Response(status=503, text="starting")
+        bot = self.bot
         inbound = decoded.parsed.inbound
         # Plain mode signs no body: the request is remembered (bot/replay.py); in safe
         # mode msg_signature already tied this body to the signature.

@@ -15,7 +15,7 @@ from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, sms_code
 
 if TYPE_CHECKING:
-    from adapters.verify import VerifyResult
+    from adapters.ports import VerifyResult
 
 VERIFYING = "正在核验，请稍候…结果马上发给您。"
 VERIFY_DOWN = "核验服务暂时无法访问，您填写的内容都已保存，请稍后回复「确认」再试。"

@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_standalone() -> None:
-    from bot.settings import load_settings
+    from config.settings import load_settings
 
     settings = load_settings()
     engine = make_engine(settings.database_url, schema=settings.database_schema)

@@ -28,12 +28,24 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from adapters.platform_port import IllegalMove
-
 DRAFT, PENDING, CREDIT, LOAN = "草稿", "待关注", "待授信", "待放款"
 DISBURSED, REJECTED, WITHDRAWN = "已放款", "已退回", "已撤回"
 STATES = (DRAFT, PENDING, CREDIT, LOAN, DISBURSED, REJECTED, WITHDRAWN)
 FINISHED = (DISBURSED, REJECTED, WITHDRAWN)
+
+
+
+class MoveRefused(Exception):
+    """A move the lifecycle does not allow, with the reason a person reads (Chinese) and
+    a stable code (unknown_action, illegal_move, wrong_actor, amount_required, …).
+
+    The machine's own error: the platform adapters turn it into their IllegalMove."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
 
 ENTERPRISE = "enterprise"
 INSTITUTION = "institution"
@@ -112,14 +124,14 @@ class DemandLifecycle:
 
     def move(self, case: DemandCase, action: str, actor: Actor, *,
              amount: Decimal | None = None, reason: str = "") -> Outcome:
-        """Run one move on `case` (its state changes) or raise IllegalMove saying why."""
+        """Run one move on `case` (its state changes) or raise MoveRefused saying why."""
         rule = RULES.get(action)
         if rule is None:
-            raise IllegalMove(f"没有「{action}」这个操作", "unknown_action")
+            raise MoveRefused(f"没有「{action}」这个操作", "unknown_action")
         if case.state not in STATES:
-            raise IllegalMove(f"需求状态「{case.state}」无法识别", "bad_status")
+            raise MoveRefused(f"需求状态「{case.state}」无法识别", "bad_status")
         if case.state not in rule.sources:
-            raise IllegalMove(f"当前状态为{case.state}，不能{rule.verb}", "illegal_move")
+            raise MoveRefused(f"当前状态为{case.state}，不能{rule.verb}", "illegal_move")
         before = case.state
         self._machine.add_model(case, initial=case.state)
         try:
@@ -158,19 +170,19 @@ def _check(rule: MoveRule, case: DemandCase, actor: Actor, amount: Decimal | Non
            reason: str) -> None:
     if actor.kind != rule.actor:
         who = "企业" if rule.actor == ENTERPRISE else "金融机构"
-        raise IllegalMove(f"只有{who}可以{rule.verb}", "wrong_actor")
+        raise MoveRefused(f"只有{who}可以{rule.verb}", "wrong_actor")
     if rule.actor == INSTITUTION:
         _check_institution(rule, case, actor)
     if rule.needs_amount and (amount is None or amount <= 0):
-        raise IllegalMove(f"{rule.verb}需要填写大于0的金额", "amount_required")
+        raise MoveRefused(f"{rule.verb}需要填写大于0的金额", "amount_required")
     if amount is not None and amount <= 0:
-        raise IllegalMove(f"{rule.verb}金额要大于0", "amount_required")
+        raise MoveRefused(f"{rule.verb}金额要大于0", "amount_required")
     if rule.action == "disburse" and amount is not None and case.granted is not None \
             and amount > case.granted:
-        raise IllegalMove(f"放款金额{amount_text(amount)}超过授信金额{amount_text(case.granted)}",
+        raise MoveRefused(f"放款金额{amount_text(amount)}超过授信金额{amount_text(case.granted)}",
                           "amount_too_high")
     if rule.needs_reason and not reason:
-        raise IllegalMove(f"{rule.verb}需要填写原因", "reason_required")
+        raise MoveRefused(f"{rule.verb}需要填写原因", "reason_required")
 
 
 def _check_institution(rule: MoveRule, case: DemandCase, actor: Actor) -> None:
@@ -178,15 +190,15 @@ def _check_institution(rule: MoveRule, case: DemandCase, actor: Actor) -> None:
     if case.taken_by is not None:
         if actor.institution_id != case.taken_by:
             holder = case.taken_by_name or case.taken_by
-            raise IllegalMove(f"这笔需求已由{holder}受理，{name}不能{rule.verb}",
+            raise MoveRefused(f"这笔需求已由{holder}受理，{name}不能{rule.verb}",
                               "not_handler")
         return
     if case.directed:
         if actor.institution_id not in case.chosen:
-            raise IllegalMove(f"这是定向需求，{name}不在企业选定的机构中，不能{rule.verb}",
+            raise MoveRefused(f"这是定向需求，{name}不在企业选定的机构中，不能{rule.verb}",
                               "not_chosen")
     elif not actor.serves_region:
-        raise IllegalMove(f"{name}不服务该企业所在区域，不能{rule.verb}", "outside_region")
+        raise MoveRefused(f"{name}不服务该企业所在区域，不能{rule.verb}", "outside_region")
 
 
 def amount_text(value: Decimal) -> str:

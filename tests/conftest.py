@@ -65,7 +65,7 @@ async def db(request: pytest.FixtureRequest,
 @pytest.fixture(scope="session")
 def faq_matcher() -> Any:
     """Loaded once per test session: jieba's cold start is a second."""
-    from server import load_faq
+    from wiring.runtime import load_faq
 
     return load_faq()
 
@@ -73,7 +73,7 @@ def faq_matcher() -> Any:
 @pytest.fixture(scope="session")
 def understander() -> Any:
     """Loaded once per test session, like the FAQ."""
-    from server import load_understander
+    from wiring.runtime import load_understander
 
     return load_understander()
 

@@ -18,7 +18,7 @@ from adapters.platform_local.models import (
 )
 from adapters.sqltypes import utcnow
 from dialogs.consent import CONSENT_VERSION
-from server import Runtime
+from wiring.runtime import Runtime
 
 # The manual's example identity and enterprise (also in the demo registry).
 ZHOU_LU = {"name": "周露", "id": "532501199201270024", "phone": "15911511931"}

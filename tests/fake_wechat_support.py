@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from wechatpy import WeChatClient
 
-from bot.fake_wechat import FakeWeChat
+from devtools.fake_wechat import FakeWeChat
 
 APPID, SECRET = "wxfake0000000000", "fake-secret"
 TEXT = {"msgtype": "text", "text": {"content": "您的融资需求已受理"}}

@@ -12,9 +12,10 @@ from typing import Any
 from aiohttp import web
 
 from adapters.sqltypes import utcnow
-from bot.settings import Settings, load_settings
-from bot.sim import WeChatSim
-from server import FAKE_WECHAT, RUNTIME, Runtime, build_app
+from config.settings import Settings, load_settings
+from devtools.sim import WeChatSim
+from wiring.app import FAKE_WECHAT, RUNTIME, build_app
+from wiring.runtime import Runtime
 
 
 def free_port() -> int:
@@ -101,7 +102,7 @@ class Harness:
 async def start_harness(settings: Settings, *, clock: Clock | None = None,
                         sim: WeChatSim | None = None, **options: Any) -> Harness:
     clock = clock or Clock()
-    app = build_app(settings, clock=clock, **options)
+    app = await build_app(settings, clock=clock, **options)
     runner = web.AppRunner(app, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

@@ -16,7 +16,7 @@ from adapters.database import Base
 from adapters.platform_http import HttpPlatform
 from adapters.platform_local.models import AccountRow, ConsentRow
 from adapters.platform_port import NotFound
-from bot.settings import load_settings
+from config.settings import load_settings
 from dialogs import consent
 from dialogs.consent import CONSENT_VERSION
 from tests.accounts_support import ZHOU, last_code, sms_count

@@ -1,6 +1,6 @@
 """docs/dialogs.md is drawn from the code; it must not drift from it."""
 
-from bot.diagrams import DOC, render
+from devtools.diagrams import DOC, render
 from dialogs.registry import Registry
 
 

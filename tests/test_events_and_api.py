@@ -6,10 +6,11 @@ import pytest
 
 from adapters.ports import WeChatApiError
 from adapters.wechat_api import WeChatApiClient
-from bot import cli, commands
+from bot import commands
 from bot.menu import MENU, menu_keys
 from bot.models import WeChatUser
-from bot.sim import event_xml, image_xml, voice_xml
+from devtools.sim import event_xml, image_xml, voice_xml
+from ops.cli import main as cli
 from tests.support import Harness
 
 
@@ -61,7 +62,7 @@ async def test_voice_image_and_other_types(harness: Harness) -> None:
     assert "请发文字" in (unheard.content or "")
     image = await harness.sim.post(image_xml(harness.openid))
     assert "收到您的图片" in (image.content or "")
-    from bot.sim import _xml
+    from devtools.sim import _xml
 
     location = _xml(harness.openid, "gh", None, "location",
                     "<Location_X>25.0</Location_X><Location_Y>102.7</Location_Y><MsgId>5</MsgId>")

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.sim import text_xml
+from devtools.sim import text_xml
 from tests import demo_dialog
 from tests.demo_dialog import demo_registry
 from tests.support import Harness, eventually, free_port, start_harness

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from wechatpy import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from bot.fake_wechat import FakeWeChat, run_standalone
+from devtools.fake_wechat import FakeWeChat, run_standalone
 from tests.fake_wechat_support import (  # noqa: F401  (the fixtures provide `env`, `clients`)
     TEXT,
     Env,

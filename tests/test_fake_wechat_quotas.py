@@ -1,5 +1,5 @@
 """The fake WeChat API counts customer-service quotas as WeChat does, from the user
-actions its delivering side (bot/sim.py) reports to `_inbound`."""
+actions its delivering side (devtools/sim.py) reports to `_inbound`."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import aiohttp
 
 import knowledge
 from tests.support import Harness
+from wiring.runtime import LOAD
 
 MakeHarness = Callable[..., Awaitable[Harness]]
 
@@ -24,7 +25,7 @@ async def test_reload_swaps_answers_and_refuses_broken_files(make_harness: MakeH
     folder = tmp_path / "kb"
     shutil.copytree(Path(knowledge.__file__).parent, folder,
                     ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    h = await make_harness(knowledge_dir=str(folder), faq="load")
+    h = await make_harness(knowledge_dir=str(folder), faq=LOAD)
     before = await h.say("平台电话是多少")
     assert "0871-64980508" in before
     faq = folder / "faq.yaml"

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 
 from bot.handler import BUSY
-from bot.settings import DEV_TOKEN
-from bot.sim import WeChatSim, text_xml
+from config.settings import DEV_TOKEN
+from devtools.sim import WeChatSim, text_xml
 from tests.conftest import PG_URL
 from tests.demo_dialog import demo_registry
 from tests.processes import ServerProcess

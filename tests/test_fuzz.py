@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.settings import DEV_TOKEN
 from bot.wechat_io import signature
 from bot.wechat_parse import Malformed, parse
+from config.settings import DEV_TOKEN
 from tests.processes import ServerProcess
 from tests.support import free_port
 

@@ -4,7 +4,7 @@ keeps the bot out of the agents' way."""
 
 from __future__ import annotations
 
-from bot.sim import image_xml
+from devtools.sim import image_xml
 from tests.demand_support import DemandEnv, local_env_fixture  # noqa: F401
 from tests.support import Harness, eventually
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from adapters.platform_port import IllegalMove
-from bot.__main__ import parser
-from bot.cli_demands import dispatch
+from ops.cli.demands import dispatch
+from ops.cli.parser import parser
 from state_machines.demand import (
     ENTERPRISE,
     INSTITUTION,
@@ -18,6 +18,7 @@ from state_machines.demand import (
     STATES,
     Actor,
     DemandCase,
+    MoveRefused,
 )
 from tests.demand_support import (  # noqa: F401  (env_fixture provides `env`)
     OTHER_PERSON,
@@ -38,7 +39,7 @@ FAR_BANK = Actor(INSTITUTION, "qujing_ccb", "曲靖市商业银行", serves_regi
 
 def _refused(case: DemandCase, action: str, actor: Actor, **kw: object) -> str:
     before = case.state
-    with pytest.raises(IllegalMove) as refused:
+    with pytest.raises(MoveRefused) as refused:
         LIFECYCLE.move(case, action, actor, **kw)  # type: ignore[arg-type]
     assert case.state == before
     return refused.value.message

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from adapters.platform_local.models import AccountRow, WebLoginRow
-from bot import cli_accounts
+from ops.cli import accounts as cli_accounts
 from tests.accounts_support import LI, ZHOU, last_code
 from tests.factories import seed_enterprise
 from tests.support import Harness

@@ -27,7 +27,7 @@ from adapters.platform_port import (
     ProductQuery,
     RegisterInput,
 )
-from bot.settings import load_settings
+from config.settings import load_settings
 from tests.factories import YUNNAN_TRADE, ZHOU_LU, seed_enterprise
 from tests.fake_platform import FakePlatform, running_fake_platform
 

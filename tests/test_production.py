@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.logs import JsonFormatter
-from bot.settings import SettingsError, load_settings
+from config.settings import SettingsError, load_settings
 from tests.support import Harness
 
 AES_KEY = "a" * 43

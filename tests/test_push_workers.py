@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from adapters.outbox import OutboxItem, enqueue
+from bot.templates import push_templates
 from tests.push_support import FAST, TEMPLATES, rows, separate_workers
 from tests.support import Harness, eventually
 
@@ -23,7 +24,7 @@ async def test_two_workers_drain_1000_rows_each_sent_once(make_harness: MakeHarn
         await enqueue(session, [
             OutboxItem(f"o_{i:04d}", "push", {"event": "credit", "demand_no": f"RZ{i:06d}"},
                        dedupe_key=f"k{i}") for i in range(1000)], now)
-    engines, workers = separate_workers(h, 2, templates=h.settings.push_templates(),
+    engines, workers = separate_workers(h, 2, templates=push_templates(h.settings),
                                         interval=0.02, batch=25)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(w.run(stop)) for w in workers]

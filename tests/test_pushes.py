@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot import cli
-from bot.sim import event_xml
+from devtools.sim import event_xml
+from ops.cli import main as cli
 from tests.demand_support import OTHER_ENTERPRISE, DemandEnv
 from tests.factories import YUNNAN_TRADE, add_enterprise
 from tests.push_support import (

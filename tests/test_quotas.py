@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from adapters.outbox import OutboxItem, enqueue
-from bot import cli, observe
+from bot import observe
 from bot.models import WeChatUser
-from bot.sim import event_xml
+from devtools.sim import event_xml
+from ops.cli import main as cli
 from tests.push_support import FAST, TEMPLATES, event_body, post_event, rows, separate_workers
 from tests.support import Harness, eventually
 

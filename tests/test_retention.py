@@ -29,7 +29,7 @@ from bot.models import (
     SeenRequest,
     UnansweredQuestion,
 )
-from bot.settings import load_settings
+from config.settings import load_settings
 
 MINUTE = timedelta(minutes=1)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from adapters.platform_local.models import SmsCodeRow, SmsMessageRow
 from adapters.sms import BEIJING, HttpGateway, LocalGateway, SmsService, wait_text
 from adapters.sqltypes import utcnow
-from bot import cli_accounts
+from ops.cli import accounts as cli_accounts
 from tests.accounts_support import ZHOU, last_code, sms_count, to_code
 from tests.support import Harness, serve_posts
 
@@ -294,7 +294,7 @@ async def test_dialog_back_to_code_does_not_resend_within_a_minute(harness: Harn
 
 
 async def test_retried_delivery_sends_one_sms(harness: Harness) -> None:
-    from bot.sim import text_xml
+    from devtools.sim import text_xml
 
     h = harness
     await h.walk("注册", "同意", ZHOU["phone"], ZHOU["name"], ZHOU["id"], ZHOU["company"])

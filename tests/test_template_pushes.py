@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot import cli_templates
-from bot.chat import _render_record
 from bot.templates import EXAMPLE
+from devtools.chat import _render_record
+from ops.cli import templates as cli_templates
 from tests.push_support import FAST, event_body, post_event, rows, subscribe
 from tests.support import Harness, eventually
 

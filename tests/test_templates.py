@@ -11,11 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import template_values as tv
-from bot.__main__ import parser
-from bot.fake_wechat_checks import ApiError
-from bot.fake_wechat_templates import FakeTemplate, TemplateBook, value_problem
 from bot.push_render import render_push
-from bot.settings import SettingsError, load_settings
 from bot.templates import (
     EXAMPLE,
     FACT_TYPES,
@@ -23,8 +19,13 @@ from bot.templates import (
     content_keywords,
     dev_default,
     load_templates,
+    push_templates,
     render_data,
 )
+from config.settings import SettingsError, load_settings
+from devtools.fake_wechat_checks import ApiError
+from devtools.fake_wechat_templates import FakeTemplate, TemplateBook, value_problem
+from ops.cli.parser import parser
 from tests.test_production import AES_KEY, PROD_BASE
 
 # --- rendering, type by type --------------------------------------------------------------
@@ -173,7 +174,7 @@ GOOD = ("credit:\n  template_id: T1\n  fields: {character_string1: demand_no, th
 
 
 def test_the_issue_example_loads(tmp_path: Path) -> None:
-    loaded = load_settings(templates=_file(tmp_path, GOOD)).push_templates()
+    loaded = push_templates(load_settings(templates=_file(tmp_path, GOOD)))
     assert list(loaded) == ["credit"] and loaded["credit"].template_id == "T1"
     assert loaded["credit"].fields["amount3"] == "amount" and loaded["credit"].typed
 
@@ -196,7 +197,7 @@ def test_the_issue_example_loads(tmp_path: Path) -> None:
 def test_a_wrong_file_refuses_to_start_with_one_line(tmp_path: Path, text: str,
                                                      named: str) -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings(templates=_file(tmp_path, text))
+        push_templates(load_settings(templates=_file(tmp_path, text)))
     message = str(caught.value)
     assert message.startswith("configuration error: RXF_TEMPLATES: ")
     assert named in message and "\n" not in message
@@ -204,10 +205,10 @@ def test_a_wrong_file_refuses_to_start_with_one_line(tmp_path: Path, text: str,
 
 def test_missing_file_and_mixed_settings_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"RXF_TEMPLATES: cannot read .*nowhere\.yaml"):
-        load_settings(templates=str(tmp_path / "nowhere.yaml"))
+        push_templates(load_settings(templates=str(tmp_path / "nowhere.yaml")))
     with pytest.raises(SettingsError, match="both set"):
         load_settings(templates=_file(tmp_path, GOOD), template_credit="T2")
-    assert load_settings(templates="").push_templates() == {}
+    assert push_templates(load_settings(templates="")) == {}
 
 
 # A production configuration complete but for the templates.
@@ -219,7 +220,7 @@ def test_prod_refuses_the_shorthand_without_rxf_templates(tmp_path: Path) -> Non
         load_settings(**PROD, template_credit="T1")
     assert "prod needs RXF_TEMPLATES" in str(caught.value) and "\n" not in str(caught.value)
     loaded = load_settings(**PROD, templates=_file(tmp_path, GOOD))
-    assert loaded.push_templates()["credit"].typed
+    assert push_templates(loaded)["credit"].typed
 
 
 def test_detail_url_must_be_a_web_address() -> None:

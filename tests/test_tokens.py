@@ -17,7 +17,7 @@ from adapters import database
 from adapters.sqltypes import utcnow
 from adapters.wechat_api import WeChatApiClient
 from adapters.wechat_tokens import FORCE_PER_DAY, AccessToken, TokenRefreshDeferred, beijing_day
-from bot.fake_wechat import FakeUser
+from devtools.fake_wechat import FakeUser
 from tests.push_support import FAST, TEMPLATES, event_body, post_event, rows, sent_to, subscribe
 from tests.support import Clock, Harness, eventually
 

@@ -9,7 +9,7 @@ import re
 
 import aiohttp
 
-from bot.sim import voice_xml
+from devtools.sim import voice_xml
 from tests.demand_support import (  # noqa: F401  (env_fixture, local_env_fixture)
     OTHER_PERSON,
     QUJING,

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from adapters.verify import HttpVerifier, LocalVerifier, build_verifier
-from bot.settings import load_settings
+from config.settings import load_settings
 from tests.accounts_support import LI, LI_SECOND, MA, MENGZI, WANG_PHONE, YANG, ZHOU
 from tests.factories import seed_enterprise
 from tests.support import Harness, eventually, free_port, serve_posts

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.models import Conversation, Delivery, SeenRequest, WeChatUser
-from bot.settings import SettingsError, load_settings
-from bot.sim import WeChatSim, text_xml
 from bot.wechat_io import signature
+from config.settings import SettingsError, load_settings
+from devtools.sim import WeChatSim, text_xml
 from tests.support import Harness, free_port, start_harness
 
 MakeHarness = Callable[..., Awaitable[Harness]]

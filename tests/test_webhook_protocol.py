@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
 
 from bot.models import Conversation, Delivery
-from bot.sim import text_xml
+from devtools.sim import text_xml
 from tests.support import Harness
 
 MakeHarness = Callable[..., Awaitable[Harness]]

@@ -15,7 +15,10 @@ from adapters.platform_local.privacy import PrivacyMixin
 
 
 class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, EraseMixin, LocalBase):
-    pass
+    """The Platform port served from our own database (the embedded default)."""
+
+    async def close(self) -> None:
+        """Nothing to release: the engine is the runtime's."""
 
 
 __all__ = ["LocalPlatform"]

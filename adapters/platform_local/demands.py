@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,7 @@ from adapters.platform_port import (
     Demand,
     DemandInput,
     DemandRecord,
+    IllegalMove,
     Move,
     NotFound,
     Page,
@@ -52,6 +54,7 @@ from state_machines.demand import (
     LIFECYCLE,
     Actor,
     DemandCase,
+    MoveRefused,
     Outcome,
     amount_text,
 )
@@ -123,7 +126,7 @@ class DemandsMixin(LocalBase):
             session.flush()
             if submit:
                 case = self._case(row)
-                outcome = LIFECYCLE.move(case, "submit", Actor(ENTERPRISE))
+                outcome = _move(case, "submit", Actor(ENTERPRISE))
                 row.submitted_at = now
                 audience = self._audience(chosen, enterprise.region)
                 self._apply(session, row, case, outcome,
@@ -168,7 +171,7 @@ class DemandsMixin(LocalBase):
             enterprise = session.get(EnterpriseRow, row.enterprise_id)
             assert account is not None and enterprise is not None
             case = self._case(row)
-            outcome = LIFECYCLE.move(case, "withdraw", Actor(ENTERPRISE))
+            outcome = _move(case, "withdraw", Actor(ENTERPRISE))
             row.idem_key = idem_key
             self._apply(session, row, case, outcome,
                         self._enterprise_who(account, enterprise), now, handler="")
@@ -194,7 +197,7 @@ class DemandsMixin(LocalBase):
             actor = Actor(INSTITUTION, institution.id, name,
                           serves_region=institution.id in serving)
             case = self._case(row)
-            outcome = LIFECYCLE.move(case, move.action, actor, amount=move.amount,
+            outcome = _move(case, move.action, actor, amount=move.amount,
                                      reason=comment)
             who = _Who(handler_name or self._last_handler(session, row, name)
                        or institution.contact_department, name, "金融机构", institution.phone)
@@ -387,3 +390,11 @@ class DemandsMixin(LocalBase):
 
 def _dec(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _move(case: DemandCase, action: str, actor: Actor, **values: Any) -> Outcome:
+    """The lifecycle's move, its refusal told in the platform port's terms."""
+    try:
+        return LIFECYCLE.move(case, action, actor, **values)
+    except MoveRefused as exc:
+        raise IllegalMove(exc.message, exc.code) from None

@@ -4,18 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from dialogs.masking import mask_phone
 
+if TYPE_CHECKING:
+    from adapters.sms import SmsService
+
 SMS_PAGE = 50
 FRESH = timedelta(minutes=5)
 
 
-def routes(runtime: Callable[[], Any]) -> list[web.RouteDef]:
+def routes(gateway: SmsService | None, clock: Callable[[], datetime]) -> list[web.RouteDef]:
+    """The simulator's routes: what the local SMS gateway recorded."""
+
     async def sms(request: web.Request) -> web.Response:
         """GET /dev/sms?after=<id> -> {"messages": [{id, phone (masked), text}]};
         after=0 (a poller's first call) gives only the last 5 minutes."""
@@ -23,13 +28,11 @@ def routes(runtime: Callable[[], Any]) -> list[web.RouteDef]:
             after = int(request.query.get("after", "0") or 0)
         except ValueError:
             return web.json_response({"error": "after must be a message id"}, status=400)
-        rt = runtime()
-        outbox = getattr(getattr(rt, "ports", None), "sms", None)
-        if outbox is None or not hasattr(outbox, "outbox"):
-            return web.json_response({"messages": []}, status=503 if rt is None else 200)
-        rows = await outbox.outbox(after=after, limit=SMS_PAGE)
+        if gateway is None:
+            return web.json_response({"messages": []})
+        rows = await gateway.outbox(after=after, limit=SMS_PAGE)
         if after == 0:  # a poller just started: codes older than their 5 minutes are noise
-            since = rt.bot.clock() - FRESH
+            since = clock() - FRESH
             rows = [row for row in rows if row[3] >= since]
         return web.json_response({"messages": [
             {"id": row_id, "phone": mask_phone(phone), "text": text}

@@ -1,4 +1,4 @@
-"""HTTP routes of the fake WeChat API (state lives in bot/fake_wechat.py).
+"""HTTP routes of the fake WeChat API (state lives in devtools/fake_wechat.py).
 
 API routes (below `cgi-bin/`) answer like WeChat: HTTP 200 with JSON, errors as
 `{"errcode": N, "errmsg": "..."}`; each call is counted, may be hit by a queued fault,
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.fake_wechat_checks import (
+from devtools.fake_wechat_checks import (
     ApiError,
     check_custom,
     check_menu,
@@ -28,10 +28,10 @@ from bot.fake_wechat_checks import (
     check_qrcode,
     parse_json_body,
 )
-from bot.fake_wechat_tokens import control as token_control
+from devtools.fake_wechat_tokens import control as token_control
 
 if TYPE_CHECKING:
-    from bot.fake_wechat import FakeWeChat, Fault
+    from devtools.fake_wechat import FakeWeChat, Fault
 
 MAX_WAIT = 25.0  # long-poll cap: below common proxy and client idle timeouts
 MAX_LIMIT = 10_000
@@ -255,7 +255,7 @@ class _Routes:
         return _json({"ok": True})
 
     async def user_acted(self, request: web.Request) -> web.Response:
-        """What WeChat saw a user do: {"openid", "msg_type", "event"} (bot/sim.py)."""
+        """What WeChat saw a user do: {"openid", "msg_type", "event"} (devtools/sim.py)."""
         try:
             body = await _control_body(request)
         except ValueError as exc:

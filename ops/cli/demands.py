@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from adapters.platform_local.demand_rules import MAX_COMMENT, move_texts
 from adapters.platform_port import Demand, Move, PlatformError
-from bot.settings import Settings
+from config.settings import Settings
 from dialogs.amounts import format_wan, parse_amount
 from dialogs.demand_text import china_time
 from dialogs.validators import Invalid
@@ -51,7 +51,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
     if args.command != "demand":
         return None
-    from bot.cli import runtime
+    from ops.cli.main import runtime
 
     async with runtime(settings) as rt:
         platform = rt.ports.platform

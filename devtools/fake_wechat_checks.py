@@ -1,6 +1,6 @@
 """Request rules of the fake WeChat API: the checks and errcodes the real API applies.
 
-Kept apart from the server (bot/fake_wechat.py) so the rules read as one table and the
+Kept apart from the server (devtools/fake_wechat.py) so the rules read as one table and the
 server only routes, records and injects faults. Each check raises `ApiError`, which the
 server turns into WeChat's `{"errcode": N, "errmsg": "..."}` with HTTP 200.
 """

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.fake_wechat_checks import ApiError
+from devtools.fake_wechat_checks import ApiError
 
 MAX_TOKENS = 10_000  # old tokens are forgotten beyond this (then they answer 40001)
 FORCE_PER_DAY = 20

@@ -11,7 +11,7 @@ import argparse
 from datetime import timedelta, timezone
 from typing import Any
 
-from bot.settings import Settings
+from config.settings import Settings
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, mobile
 
@@ -43,7 +43,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
 
 
 async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import runtime
+    from ops.cli.main import runtime
 
     phone = None
     if args.phone:
@@ -66,7 +66,7 @@ async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def login(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.cli import runtime
+    from ops.cli.main import runtime
 
     async with runtime(settings) as rt:
         platform = rt.ports.platform

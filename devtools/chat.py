@@ -16,8 +16,8 @@ from typing import Any
 import aiohttp
 
 from bot.menu import MENU
-from bot.settings import Settings
-from bot.sim import WeChatSim, event_xml, image_xml, text_xml, voice_xml
+from config.settings import Settings
+from devtools.sim import WeChatSim, event_xml, image_xml, text_xml, voice_xml
 
 HELP = """命令（其余输入都作为文字消息发送）：
   /click KEY        点菜单，例如 /click DEMAND_NEW（/menu 列出全部）

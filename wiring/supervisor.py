@@ -22,7 +22,8 @@ from multiprocessing.queues import SimpleQueue
 from aiohttp import web
 
 from bot import logs, startup
-from bot.settings import Settings, load_settings
+from config.settings import Settings, load_settings
+from wiring.app import build_app
 
 log = logging.getLogger("rxf.supervisor")
 RESTART_PAUSE = 1.0
@@ -30,8 +31,6 @@ START_FAILED = 3  # a worker's exit code: it could not start, restarting will no
 
 
 def _child(index: int, failures: SimpleQueue[str]) -> None:
-    from server import build_app
-
     logs.setup()
     settings = load_settings()
     log.info("worker %d serving", index, extra={"pid": os.getpid()})

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.fake_wechat_checks import ApiError, check_openid
 from bot.templates import CONTENT_KEYWORD, content_keywords, keyword_type
+from devtools.fake_wechat_checks import ApiError, check_openid
 
 DEDUPE_SECONDS = 600.0
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"

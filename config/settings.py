@@ -13,15 +13,12 @@ from typing import Literal
 
 from pydantic import (
     Field,
-    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from bot.templates import PushTemplate, TemplateConfigError, load_templates, shorthand
 
 OFFICIAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
 DEV_TOKEN = "rxf-dev-token"
@@ -113,8 +110,6 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
 
-    _push_templates: dict[str, PushTemplate] = PrivateAttr(default_factory=dict)
-
     @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod
     def _aes_key(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -171,24 +166,12 @@ class Settings(BaseSettings):
                 "RXF_WORKERS>1 needs PostgreSQL: SQLite allows one writing process "
                 "(set RXF_DATABASE_URL=postgresql+asyncpg://...)"
             )
+        if self.templates is not None and any(self.shorthand_templates().values()):
+            raise ValueError("RXF_TEMPLATES and RXF_TEMPLATE_CREDIT/DISBURSE/REJECT are both "
+                             "set; keep RXF_TEMPLATES")
         if self.env == "prod":
             for problem in self.prod_problems():
                 raise ValueError(problem)
-        return self
-
-    @model_validator(mode="after")
-    def _load_templates(self) -> Settings:
-        legacy = {k: v for k, v in self.shorthand_templates().items() if v}
-        if self.templates is None:
-            self._push_templates = shorthand(legacy)
-            return self
-        if legacy:
-            raise ValueError("RXF_TEMPLATES and RXF_TEMPLATE_CREDIT/DISBURSE/REJECT are both "
-                             "set; keep RXF_TEMPLATES")
-        try:
-            self._push_templates = load_templates(self.templates)
-        except TemplateConfigError as exc:
-            raise ValueError(f"RXF_TEMPLATES: {exc}") from None
         return self
 
     def prod_problems(self) -> list[str]:
@@ -256,10 +239,6 @@ class Settings(BaseSettings):
             "disburse": self.template_disburse,
             "reject": self.template_reject,
         }
-
-    def push_templates(self) -> dict[str, PushTemplate]:
-        """The template of each push kind that has one (RXF_TEMPLATES or the shorthand)."""
-        return dict(self._push_templates)
 
 
 def load_settings(**overrides: object) -> Settings:

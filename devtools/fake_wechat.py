@@ -6,8 +6,8 @@ every customer-service message, template message, menu and QR code it accepts, a
 tests inject failures (errcodes, HTTP errors, delays) and expire access tokens.
 
 This module holds the state and the Python control API; the HTTP routes are in
-bot/fake_wechat_routes.py, the request rules in bot/fake_wechat_checks.py, the token
-rules in bot/fake_wechat_tokens.py and the templates in bot/fake_wechat_templates.py.
+devtools/fake_wechat_routes.py, the request rules in devtools/fake_wechat_checks.py, the token
+rules in devtools/fake_wechat_tokens.py and the templates in devtools/fake_wechat_templates.py.
 
 Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", fake.app())`, then
 RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
@@ -15,7 +15,7 @@ RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
 `GET _sent?after=<next_after>&wait=20`.
 
 Customer-service quotas are counted as WeChat counts them (docs/wechat.md): whoever plays
-WeChat's delivering side (bot/sim.py) reports each user action to `POST _inbound`
+WeChat's delivering side (devtools/sim.py) reports each user action to `POST _inbound`
 (`user_acted`); a user the fake has heard nothing of has no window (45015).
 """
 
@@ -32,9 +32,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.fake_wechat_checks import ApiError
-from bot.fake_wechat_templates import FakeTemplate, TemplateBook
-from bot.fake_wechat_tokens import TokenStore
+from devtools.fake_wechat_checks import ApiError
+from devtools.fake_wechat_templates import FakeTemplate, TemplateBook
+from devtools.fake_wechat_tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ class FakeWeChat:
 
     def app(self) -> web.Application:
         """A new aiohttp app over this state; mountable with `add_subapp`."""
-        from bot.fake_wechat_routes import build_app  # the routes module imports this one
+        from devtools.fake_wechat_routes import build_app  # the routes module imports this one
 
         return build_app(self)
 

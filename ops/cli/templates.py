@@ -12,8 +12,8 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from bot.settings import Settings
-from bot.templates import PUSH_KINDS, PushTemplate, content_keywords, keyword_type
+from bot.templates import PUSH_KINDS, PushTemplate, content_keywords, keyword_type, push_templates
+from config.settings import Settings
 
 
 def add_parsers(sub: Any) -> None:
@@ -30,7 +30,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
 
 async def check(settings: Settings) -> int:
     from adapters.ports import WeChatApiError
-    from bot.cli import runtime
+    from ops.cli.main import runtime
 
     async with runtime(settings) as rt:
         try:
@@ -39,7 +39,7 @@ async def check(settings: Settings) -> int:
             print(f"cannot read the account's templates: WeChat errcode {exc.errcode} "
                   f"{exc.errmsg}".rstrip())
             return 1
-    lines, problems = compare(settings.push_templates(), account)
+    lines, problems = compare(push_templates(settings), account)
     source = settings.templates or "the dev shorthand RXF_TEMPLATE_*"
     print(f"templates of {source} against {settings.api_base}")
     for line in lines:

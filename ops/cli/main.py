@@ -1,4 +1,4 @@
-"""Implementations of `python -m bot` commands (the parser is in bot/__main__.py)."""
+"""Implementations of `python -m bot` commands (the parser is in ops/cli/parser.py)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ import contextlib
 import json
 import signal
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import aiohttp
 from sqlalchemy import select, update
 
 from bot.models import OutboxRow
-from bot.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from server import Runtime
+from config.settings import Settings, load_settings
+from wiring.runtime import Runtime, build_runtime, load_faq
 
 
 @contextlib.asynccontextmanager
 async def runtime(settings: Settings, *, faq: object = None) -> AsyncIterator[Runtime]:
-    from server import build_runtime
-
     rt = await build_runtime(settings, faq=faq, understander=None)
     try:
         yield rt
@@ -35,7 +30,7 @@ async def dispatch(args: argparse.Namespace) -> int:
     settings = load_settings()
     command = args.command
     if command == "chat":
-        from bot.chat import run_chat
+        from devtools.chat import run_chat
 
         url = args.url or f"http://{settings.host}:{settings.port}/wechat"
         return await run_chat(url, args.openid, settings, subscribe=not args.no_subscribe)
@@ -48,19 +43,21 @@ async def dispatch(args: argparse.Namespace) -> int:
     if command == "push-worker":
         return await push_worker(settings)
     if command == "diagrams":
-        from bot.diagrams import write
+        from devtools.diagrams import write
         from dialogs.registry import Registry
 
         print(f"wrote {write(Registry.default(settings.extra_dialog_modules()))}")
         return 0
     if command == "fake-wechat":
-        from bot.fake_wechat import run_standalone
-        from bot.fake_wechat_templates import seeded_templates
+        from devtools.fake_wechat import run_standalone
+        from devtools.fake_wechat_templates import seeded_templates
 
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
         await run_standalone(args.host, args.port, templates=seeded_templates())
         return 0
-    from bot import cli_accounts, cli_demands, cli_templates
+    from ops.cli import accounts as cli_accounts
+    from ops.cli import demands as cli_demands
+    from ops.cli import templates as cli_templates
 
     for module in (cli_accounts, cli_demands, cli_templates):
         run = getattr(module, "dispatch", None)
@@ -94,8 +91,6 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
     if args.faq_command == "check":
         return kcli.run_check()
     if args.faq_command == "ask":
-        from server import load_faq
-
         print(kcli.format_ranking(await asyncio.to_thread(load_faq), args.question))
         return 0
     if args.faq_command == "reload":
