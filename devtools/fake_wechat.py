@@ -9,8 +9,9 @@ This module holds the state and the Python control API; the HTTP routes are in
 devtools/fake_wechat_routes.py, the request rules in devtools/fake_wechat_checks.py, the token
 rules in devtools/fake_wechat_tokens.py and the templates in devtools/fake_wechat_templates.py.
 
-Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", fake.app())`, then
-RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with
+Mount it beside the bot (`main_app.add_subapp("/fake-wechat/", build_app(fake))` with
+`build_app` from devtools/fake_wechat_routes.py, then
+RXF_WECHAT_API_BASE=http://host:port/fake-wechat/cgi-bin/) or run it alone with its
 `run_standalone`. The chat simulator follows what was sent through the long-poll
 `GET _sent?after=<next_after>&wait=20`.
 
@@ -29,8 +30,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-from aiohttp import web
 
 from devtools.fake_wechat_checks import ApiError
 from devtools.fake_wechat_templates import FakeTemplate, TemplateBook
@@ -339,24 +338,3 @@ class FakeWeChat:
         )
         self.token_fetches += 1
         return {"access_token": token, "expires_in": expires_in}
-
-    def app(self) -> web.Application:
-        """A new aiohttp app over this state; mountable with `add_subapp`."""
-        from devtools.fake_wechat_routes import build_app  # the routes module imports this one
-
-        return build_app(self)
-
-
-async def run_standalone(host: str, port: int, **kw: Any) -> None:
-    """Serve a FakeWeChat(**kw) on host:port until cancelled."""
-    fake = FakeWeChat(**kw)
-    # A short shutdown timeout: injected delays must not hold Ctrl-C for a minute.
-    runner = web.AppRunner(fake.app(), shutdown_timeout=2.0)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        for address in runner.addresses:
-            log.info("fake WeChat API base: http://%s:%s/cgi-bin/", *address[:2])
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()

@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import math
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from devtools.fake_wechat import FakeWeChat, Fault
 from devtools.fake_wechat_checks import (
     ApiError,
     check_custom,
@@ -30,8 +32,7 @@ from devtools.fake_wechat_checks import (
 )
 from devtools.fake_wechat_tokens import control as token_control
 
-if TYPE_CHECKING:
-    from devtools.fake_wechat import FakeWeChat, Fault
+log = logging.getLogger("devtools.fake_wechat")
 
 MAX_WAIT = 25.0  # long-poll cap: below common proxy and client idle timeouts
 MAX_LIMIT = 10_000
@@ -310,3 +311,18 @@ def build_app(fake: FakeWeChat) -> web.Application:
     r.add_post("/_reset", routes.reset)
     r.add_get("/_stats", routes.stats)
     return app
+
+
+async def run_standalone(host: str, port: int, **kw: Any) -> None:
+    """Serve a FakeWeChat(**kw) on host:port until cancelled."""
+    fake = FakeWeChat(**kw)
+    # A short shutdown timeout: injected delays must not hold Ctrl-C for a minute.
+    runner = web.AppRunner(build_app(fake), shutdown_timeout=2.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        for address in runner.addresses:
+            log.info("fake WeChat API base: http://%s:%s/cgi-bin/", *address[:2])
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

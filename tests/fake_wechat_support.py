@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from wechatpy import WeChatClient
 
 from devtools.fake_wechat import FakeWeChat
+from devtools.fake_wechat_routes import build_app
 
 APPID, SECRET = "wxfake0000000000", "fake-secret"
 TEXT = {"msgtype": "text", "text": {"content": "您的融资需求已受理"}}
@@ -74,7 +75,7 @@ async def serve(max_records: int = 100_000) -> AsyncIterator[Env]:
     """A FakeWeChat (on a fake clock) behind a loopback TestServer, with a client session."""
     clock = FakeClock()
     fake = FakeWeChat(clock=clock, max_records=max_records)
-    server = TestServer(fake.app())
+    server = TestServer(build_app(fake))
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as http:

@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestServer
 from wechatpy import WeChatClient
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 
-from devtools.fake_wechat import FakeWeChat, run_standalone
+from devtools.fake_wechat import FakeWeChat
+from devtools.fake_wechat_routes import build_app, run_standalone
 from tests.fake_wechat_support import (  # noqa: F401  (the fixtures provide `env`, `clients`)
     TEXT,
     Env,
@@ -52,7 +53,7 @@ async def test_long_poll_returns_promptly_on_new_record(env: Env) -> None:
 
 async def test_shutdown_releases_long_poll() -> None:
     fake = FakeWeChat()
-    server = TestServer(fake.app())
+    server = TestServer(build_app(fake))
     await server.start_server()
     async with aiohttp.ClientSession() as http:
         poll = asyncio.create_task(http.get(f"http://{server.host}:{server.port}/_sent?wait=25"))
@@ -167,7 +168,7 @@ async def test_stats_and_reset(env: Env) -> None:
 async def test_mounted_as_subapp(clients: list[WeChatClient]) -> None:
     fake = FakeWeChat()
     main = web.Application()
-    main.add_subapp("/fake-wechat/", fake.app())
+    main.add_subapp("/fake-wechat/", build_app(fake))
     server = TestServer(main)
     await server.start_server()
     try:

@@ -47,13 +47,14 @@ async def build_app(settings: Settings, *, registry: Registry | None = None,
     app[RUNTIME] = runtime
     if settings.uses_fake_wechat:
         from devtools.fake_wechat import FakeWeChat
+        from devtools.fake_wechat_routes import build_app as build_fake_app
         from devtools.fake_wechat_templates import seeded_templates
 
         fake = FakeWeChat(appid=settings.wechat_appid, secret=settings.wechat_secret,
                           window_clock=lambda: clock().timestamp(),
                           templates=seeded_templates(push_templates(settings).values()))
         app[FAKE_WECHAT] = fake
-        app.add_subapp("/fake-wechat/", fake.app())
+        app.add_subapp("/fake-wechat/", build_fake_app(fake))
     app.cleanup_ctx.append(_lifespan(runtime, background))
     codec = Codec(settings.wechat_token, settings.wechat_appid, settings.wechat_aes_key,
                   settings.signature_max_age, settings.wechat_aes_key_previous)

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -200,3 +200,12 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                    faq_log=faq_log, runner=runner, lock_engine=lock_engine)
 
 
+@contextlib.asynccontextmanager
+async def tool_runtime(settings: Settings, *, faq: Any = None) -> AsyncIterator[Runtime]:
+    """A runtime for one command of `python -m bot`: no understander, the FAQ only when
+    asked for, nothing in the background, closed when the command is done."""
+    runtime = await build_runtime(settings, faq=faq, understander=None)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()

@@ -14,6 +14,7 @@ from typing import Any
 from config.settings import Settings
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, mobile
+from wiring.runtime import tool_runtime
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -43,8 +44,6 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
 
 
 async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
-    from ops.cli.main import runtime
-
     phone = None
     if args.phone:
         try:
@@ -55,7 +54,7 @@ async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
     if settings.sms != "local":
         print("RXF_SMS=http: messages go to the gateway and are not recorded here")
         return 1
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         rows = await rt.ports.sms.outbox(phone=phone, limit=args.limit)
     if not rows:
         print("no SMS recorded" + (" for that phone" if phone else ""))
@@ -66,9 +65,7 @@ async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def login(settings: Settings, args: argparse.Namespace) -> int:
-    from ops.cli.main import runtime
-
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         platform = rt.ports.platform
         if not hasattr(platform, "create_login_scene"):
             print("RXF_PLATFORM=http: login scenes are created by the platform")

@@ -23,6 +23,7 @@ from dialogs.amounts import format_wan, parse_amount
 from dialogs.demand_text import china_time
 from dialogs.validators import Invalid
 from state_machines.demand import INSTITUTION_ACTIONS, RULES, STATES
+from wiring.runtime import tool_runtime
 
 HINTS = {"amount_required": "（用 --amount 填写金额，例如 --amount 200000）",
          "reason_required": "（用 --comment 填写原因）"}
@@ -51,9 +52,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
     if args.command != "demand":
         return None
-    from ops.cli.main import runtime
-
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         platform = rt.ports.platform
         try:
             if args.demand_command == "advance":

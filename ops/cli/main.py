@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import signal
-from collections.abc import AsyncIterator
 
 import aiohttp
 from sqlalchemy import select, update
 
 from bot.models import OutboxRow
 from config.settings import Settings, load_settings
-from wiring.runtime import Runtime, build_runtime, load_faq
-
-
-@contextlib.asynccontextmanager
-async def runtime(settings: Settings, *, faq: object = None) -> AsyncIterator[Runtime]:
-    rt = await build_runtime(settings, faq=faq, understander=None)
-    try:
-        yield rt
-    finally:
-        await rt.close()
+from wiring.runtime import load_faq, tool_runtime
 
 
 async def dispatch(args: argparse.Namespace) -> int:
@@ -49,7 +38,7 @@ async def dispatch(args: argparse.Namespace) -> int:
         print(f"wrote {write(Registry.default(settings.extra_dialog_modules()))}")
         return 0
     if command == "fake-wechat":
-        from devtools.fake_wechat import run_standalone
+        from devtools.fake_wechat_routes import run_standalone
         from devtools.fake_wechat_templates import seeded_templates
 
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
@@ -72,7 +61,7 @@ async def menu_sync(settings: Settings) -> int:
     from adapters.ports import WeChatApiError
     from bot.menu import wechat_menu
 
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         menu = wechat_menu(rt.registry)
         try:
             await rt.api.create_menu(menu)
@@ -106,7 +95,7 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
         except aiohttp.ClientError:
             print(f"no server answering at {url}")
             return 1
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         rows = await rt.faq_log.top(args.limit)
     if not rows:
         print("no unanswered questions")
@@ -116,7 +105,7 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def outbox(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         sessions = rt.sessions
         if args.retry:
             async with sessions.begin() as session:
@@ -146,7 +135,7 @@ async def outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def push_worker(settings: Settings) -> int:
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         stop = rt.stop
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

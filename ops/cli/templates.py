@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.templates import PUSH_KINDS, PushTemplate, content_keywords, keyword_type, push_templates
 from config.settings import Settings
+from wiring.runtime import tool_runtime
 
 
 def add_parsers(sub: Any) -> None:
@@ -30,9 +31,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
 
 async def check(settings: Settings) -> int:
     from adapters.ports import WeChatApiError
-    from ops.cli.main import runtime
-
-    async with runtime(settings) as rt:
+    async with tool_runtime(settings) as rt:
         try:
             account = await rt.api.private_templates()
         except WeChatApiError as exc:
