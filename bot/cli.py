@@ -111,13 +111,12 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
         except aiohttp.ClientError:
             print(f"no server answering at {url}")
             return 1
-    async with runtime(settings) as rt:
-        rows = await rt.faq_log.top(args.limit)
-    if not rows:
-        print("no unanswered questions")
-    for question, count, last in rows:
-        print(f"{count:5d}  {last:%Y-%m-%d %H:%M}  {question}")
-    return 0
+    from bot import cli_faq
+
+    code = await cli_faq.dispatch(settings, args)
+    if code is None:
+        raise SystemExit(f"unknown faq command {args.faq_command}")
+    return code
 
 
 async def outbox(settings: Settings, args: argparse.Namespace) -> int:
