@@ -171,7 +171,7 @@ class FaqActions:
             knowledge, problems = await asyncio.to_thread(read_knowledge, self._dir,
                                                           [*changes, change])
             if problems:
-                raise FaqEditRefused(reason(problems[0]))
+                raise FaqEditRefused(reason(problems[0], change.entry_id))
             matcher = await asyncio.to_thread(FaqMatcher, knowledge)
             covered = await self._covered(matcher, change, covers)
             try:

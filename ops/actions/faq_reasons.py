@@ -11,10 +11,6 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
      lambda m: f"没有编号为 {m['id']} 的条目"),
     (re.compile(r"duplicate variant '(?P<text>.*)' \(twice\)"),
      lambda m: f"「{m['text']}」这个说法这一条里已经有了"),
-    (re.compile(r"entry '(?P<id>[^']*)': duplicate variant '(?P<text>.*)' "
-                r"\(also in '(?P<other>[^']*)' as '(?P<as>.*)'\)"),
-     lambda m: f"「{m['text']}」和条目 {m['other']} 的「{m['as']}」在匹配时是同一句话，"
-               "两条会打架；请换个说法，或加到 " + m["other"] + " 上"),
     (re.compile(r"duplicate id '(?P<id>[^']*)'"),
      lambda m: f"已经有编号为 {m['id']} 的条目了"),
     (re.compile(r"id must match"),
@@ -27,8 +23,19 @@ _RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
 ]
 
 
-def reason(problem: str) -> str:
-    """One loader problem as the Chinese sentence an operator is shown."""
+_CLASH = re.compile(r"entry '(?P<id>[^']*)': duplicate variant '(?P<text>.*)' "
+                    r"\(also in '(?P<other>[^']*)' as '(?P<as>.*)'\)")
+
+
+def reason(problem: str, entry_id: str = "") -> str:
+    """One loader problem as the Chinese sentence an operator is shown; `entry_id` is the
+    entry being edited (the loader names the clashing pair in file order)."""
+    clash = _CLASH.search(problem)
+    if clash:
+        mine = clash["id"] == entry_id
+        other, theirs = (clash["other"], clash["as"]) if mine else (clash["id"], clash["text"])
+        return (f"这个说法和条目 {other} 已有的「{theirs}」在匹配时是同一句话，两条会打架；"
+                f"请换个说法，或把它加到 {other} 上")
     for pattern, say in _RULES:
         found = pattern.search(problem)
         if found:
