@@ -128,11 +128,11 @@ class FaqActions:
         if not answer.strip():
             raise FaqEditRefused("答案不能为空")
 
-        def change(ids: set[str]) -> FaqChange:
+        def _change(ids: set[str]) -> FaqChange:
             chosen = entry_id.strip() if entry_id else _next_id(ids)
             return FaqChange(NEW_ENTRY, chosen, head, answer.strip(), variants)
 
-        return await self._store(change, _actor(actor), covers)
+        return await self._store(_change, _actor(actor), covers)
 
     async def dismiss(self, group_id: int, actor: str) -> FaqEdit:
         """Dismiss the group holding unanswered question `group_id` (not an FAQ matter):
@@ -193,7 +193,7 @@ class FaqActions:
 
     async def _covered(self, matcher: Any, change: FaqChange,
                        covers: Sequence[int]) -> list[int]:
-        def answered(rows: list[AskedQuestion]) -> list[int]:
+        def _answered(rows: list[AskedQuestion]) -> list[int]:
             out = []
             for row in rows:
                 result = matcher.ask(row.question)
@@ -203,7 +203,7 @@ class FaqActions:
                     out.append(row.id)
             return out
 
-        ids = await asyncio.to_thread(answered, await self._open_rows())
+        ids = await asyncio.to_thread(_answered, await self._open_rows())
         return sorted({*ids, *covers})
 
     async def _open_rows(self) -> list[AskedQuestion]:
