@@ -93,11 +93,6 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.faq_command == "check":
         return kcli.run_check()
-    if args.faq_command == "ask":
-        from server import load_faq
-
-        print(kcli.format_ranking(await asyncio.to_thread(load_faq), args.question))
-        return 0
     if args.faq_command == "reload":
         if kcli.run_check() != 0:
             print("not reloaded: fix the knowledge files first")

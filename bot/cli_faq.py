@@ -1,4 +1,4 @@
-"""`python -m bot faq unanswered|add-phrasing|new|dismiss|edits`: the FAQ operator
+"""`python -m bot faq ask|unanswered|add-phrasing|new|dismiss|edits`: the FAQ operator
 actions of ops/actions/faq.py on the command line (the console calls the same ones).
 
 A running server picks an edit up at its next poll (RXF_FAQ_POLL_INTERVAL), no reload.
@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.settings import Settings
 
-COMMANDS = ("unanswered", "add-phrasing", "new", "dismiss", "edits")
+COMMANDS = ("ask", "unanswered", "add-phrasing", "new", "dismiss", "edits")
 
 
 def add_parsers(faq_sub: Any) -> None:
@@ -58,6 +58,11 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
 
 async def _run(actions: Any, args: argparse.Namespace) -> int:
     command = args.faq_command
+    if command == "ask":  # ranked as the servers rank it: faq.yaml plus the stored edits
+        from knowledge.cli import format_ranking
+
+        print(format_ranking(await actions.matcher(), args.question))
+        return 0
     if command == "unanswered":
         groups = await actions.unanswered(args.limit)
         if not groups:

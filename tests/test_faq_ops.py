@@ -83,6 +83,8 @@ async def test_cli_edit_from_its_own_process_reaches_the_running_server(
     assert "导盲犬" in await h.say("可以带狗去大厅吗")
     code, out = await cli("edits")
     assert code == 0 and "李雷 新条目 op_1" in out
+    code, out = await cli("ask", "可以带狗去大厅吗")  # ranks with the edits, as servers do
+    assert code == 0 and "decision: answer -> op_1" in out
     code, out = await cli("add-phrasing", "no_such_entry", "大厅能遛狗吗", "--by", "李雷")
     assert code == 1 and "没有编号为 no_such_entry 的条目" in out
 
@@ -194,3 +196,17 @@ async def test_an_edit_covers_the_questions_it_now_answers(make_harness: MakeHar
     assert _groups_text(await actions.unanswered()) == ["停车位在哪里"]
     second = await actions.new_entry("停车位在哪里", "楼下有停车位。", [], "李雷")
     assert second.entry_id == "op_2" and second.version == 2
+
+
+async def test_two_operators_saving_at_once_both_get_their_edit(
+        make_harness: MakeHarness) -> None:
+    first = await make_harness(**FAST)
+    second = await make_harness(**FAST)
+    edits = await asyncio.gather(
+        FaqActions.for_runtime(first.runtime).add_phrasing("contact", "停车位在哪里", "王芳"),
+        FaqActions.for_runtime(second.runtime).new_entry("食堂好吃吗", "没有食堂。", [], "李雷"))
+    assert sorted(e.version for e in edits) == [1, 2]
+    for h in (first, second):
+        await eventually(lambda h=h: h.runtime.faq_overlay.version == 2)
+        assert CONTACT in await h.say("停车位在哪里")
+        assert "没有食堂" in await h.say("食堂好吃吗")

@@ -106,7 +106,7 @@ class FaqActions:
         """Open unanswered questions grouped by similarity, most asked first, each group
         with its count, last asked and the bot's best guess."""
         rows = await self._open_rows()
-        matcher = await self._matcher()
+        matcher = await self.matcher()
         groups = await asyncio.to_thread(group_questions, rows, matcher)
         return groups[:limit]
 
@@ -160,7 +160,7 @@ class FaqActions:
 
     async def entries(self) -> list[tuple[str, str]]:
         """(id, question) of every entry the FAQ serves now: what a phrasing can join."""
-        return [(e.id, e.question) for e in (await self._matcher()).entries]
+        return [(e.id, e.question) for e in (await self.matcher()).entries]
 
     async def _store(self, make: Callable[[set[str]], FaqChange], actor: str,
                      covers: Sequence[int]) -> FaqEdit:
@@ -215,7 +215,9 @@ class FaqActions:
             return [AskedQuestion(r.id, r.question, r.count, r.first_at, r.last_at)
                     for r in rows.scalars()]
 
-    async def _matcher(self) -> Any:
+    async def matcher(self) -> Any:
+        """The FaqMatcher serving now: the process's own, or faq.yaml plus the stored
+        edits (rebuilt when they change)."""
         serving = self._serving() if self._serving is not None else None
         if serving is not None:
             return serving
