@@ -63,12 +63,7 @@ class FaqOverlay:
         self._interval = interval
         self._lock = asyncio.Lock()
         self.version = 0  # the version ports.faq was built with
-
-    async def load(self) -> tuple[int, Any]:
-        """A fresh matcher of faq.yaml plus the stored edits, and the edits' version;
-        FaqError when that does not validate."""
-        version, changes = await stored_changes(self._sessions)
-        return version, await asyncio.to_thread(build_matcher, self._directory, changes)
+        self._tried = 0  # the latest version tried: a broken one is logged once, not per poll
 
     async def refresh(self, force: bool = False) -> str:
         """Swap in the current edits if their version moved (or always, when forced);
@@ -76,16 +71,18 @@ class FaqOverlay:
         from knowledge.matcher import FaqError
 
         async with self._lock:  # the poller and an in-process edit must not race
-            if not force and await overlay_version(self._sessions) == self.version:
+            if not force and await overlay_version(self._sessions) in (self.version,
+                                                                          self._tried):
                 return "unchanged"
             try:
-                version, matcher = await self.load()
+                self._tried, changes = await stored_changes(self._sessions)
+                matcher = await asyncio.to_thread(build_matcher, self._directory, changes)
             except FaqError as exc:
                 log.error("faq edits not applied, the old answers keep serving: %s", exc)
                 return f"refused: {exc}"
             self._ports.faq = matcher
-            self.version = version
-            log.info("faq edits applied: version %d, %d entries", version,
+            self.version = self._tried
+            log.info("faq edits applied: version %d, %d entries", self.version,
                      len(matcher.entries))
             return f"reloaded {len(matcher.entries)} entries"
 

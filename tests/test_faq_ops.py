@@ -173,6 +173,7 @@ async def test_a_broken_overlay_keeps_the_old_answers_serving(make_harness: Make
         session.add(FaqEditRow(version=2, at=h.clock(), actor="王芳", action="add_phrasing",
                                entry_id="gone_entry", text="食堂在哪", covered=0))
     assert (await h.runtime.faq_overlay.refresh()).startswith("refused")
+    assert await h.runtime.faq_overlay.refresh() == "unchanged"  # logged once, not per poll
     assert h.runtime.ports.faq is serving and h.runtime.faq_overlay.version == 1
     assert CONTACT in await h.say("停车位在哪里")
     assert (await h.runtime.reload_faq()).startswith("refused")  # SIGHUP too
