@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adapters.audit import AuditEvent
@@ -14,8 +14,8 @@ from adapters.database import Base
 from adapters.outbox import OutboxRow
 from adapters.sqltypes import UTCDateTime, utcnow
 
-__all__ = ["AuditEvent", "Conversation", "Delivery", "FollowerSource", "OutboxRow", "SeenRequest",
-           "UnansweredQuestion", "WeChatUser"]
+__all__ = ["AuditEvent", "Conversation", "Delivery", "FaqEditRow", "FollowerSource", "OutboxRow",
+           "SeenRequest", "UnansweredQuestion", "WeChatUser"]
 
 
 class WeChatUser(Base):
@@ -70,6 +70,29 @@ class UnansweredQuestion(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an operator's FAQ edit covers the question or dismisses it: not listed again.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_edit: Mapped[int | None] = mapped_column(Integer)
+
+
+class FaqEditRow(Base):
+    """An operator's FAQ edit (ops/actions/faq.py), with who and when. Edits that change
+    the knowledge carry the next overlay `version`; every server process polls the highest
+    one and rebuilds its matcher from faq.yaml plus these rows (bot/faq_overlay.py)."""
+
+    __tablename__ = "faq_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: two operators saving at once cannot both take the same next version.
+    version: Mapped[int | None] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str | None] = mapped_column(Text)
+    variants: Mapped[list[str] | None] = mapped_column(JSON)
+    covered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SeenRequest(Base):

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     extra_dialogs: str = ""
     # FAQ knowledge folder (faq.yaml, dictionaries); the shipped one by default.
     knowledge_dir: Path | None = None
+    # How often each server process looks for operators' FAQ edits (bot/faq_overlay.py).
+    faq_poll_interval: float = Field(2.0, gt=0)
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
 

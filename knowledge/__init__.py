@@ -11,5 +11,6 @@ it imports nothing of the project's other packages.
   channel; knowledge.text tokenisation; knowledge.normal and knowledge.numbers the
   normal forms, amounts and terms the forms share.
 - knowledge.loader: reading and validating the FAQ files (no jieba).
+- knowledge.overlay: the operators' stored FAQ edits, applied to faq.yaml before the checks.
 - knowledge.cli: format_ranking() and run_check() for `python -m bot faq ...`.
 """

@@ -4,12 +4,14 @@ userdict.txt). Pure: no jieba here, so `check` runs fast and without side effect
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from knowledge.overlay import FaqChange, apply_changes
 from knowledge.text import SynonymMap, normalise
 
 DEFAULT_DIR = Path(__file__).resolve().parent
@@ -224,8 +226,10 @@ def knowledge_dir(directory: Path | str | None) -> Path:
     return Path(directory) if directory is not None else DEFAULT_DIR
 
 
-def read_knowledge(directory: Path | None = None) -> tuple[Knowledge, list[str]]:
-    """Parse every knowledge file; return what could be read and the problems found."""
+def read_knowledge(directory: Path | None = None,
+                   changes: Sequence[FaqChange] = ()) -> tuple[Knowledge, list[str]]:
+    """Parse every knowledge file, with the operators' stored edits (knowledge.overlay)
+    applied to faq.yaml before it is checked; return what could be read and the problems."""
     folder = knowledge_dir(directory)
     problems: list[str] = []
     knowledge = Knowledge()
@@ -243,6 +247,7 @@ def read_knowledge(directory: Path | None = None) -> tuple[Knowledge, list[str]]
     if paths[FAQ_FILE].is_file():
         data = _read_yaml(paths[FAQ_FILE], problems)
         if data is not _INVALID:
+            data = apply_changes(data, changes, FAQ_FILE, problems)
             entries = _parse_entries(data, problems)
             _check_entries(entries, SynonymMap(knowledge.synonyms), problems)
             knowledge.entries = tuple(entries)
@@ -254,9 +259,11 @@ def check_knowledge(directory: Path | None = None) -> list[str]:
     return read_knowledge(directory)[1]
 
 
-def load_knowledge(directory: Path | None = None) -> Knowledge:
-    """The parsed knowledge, or FaqError naming every problem."""
-    knowledge, problems = read_knowledge(directory)
+def load_knowledge(directory: Path | None = None,
+                   changes: Sequence[FaqChange] = ()) -> Knowledge:
+    """The parsed knowledge (with the stored edits applied), or FaqError naming every
+    problem."""
+    knowledge, problems = read_knowledge(directory, changes)
     if problems:
         raise FaqError("invalid knowledge files: " + "; ".join(problems))
     return knowledge

@@ -24,6 +24,7 @@ from adapters.wechat_api import WeChatApiClient
 from bot import housekeeping, observe
 from bot.events import EventHandler
 from bot.faq_log import FaqLog
+from bot.faq_overlay import FaqOverlay, Reloaded
 from bot.faq_reply import FaqResponder
 from bot.handler import Bot
 from bot.locks import UserLocks
@@ -52,12 +53,6 @@ class _Load(enum.Enum):
 LOAD: Final = _Load.FROM_SETTINGS
 
 
-@dataclass(frozen=True)
-class Reloaded:
-    """What a knowledge reload did: `ok` false keeps the old knowledge serving."""
-
-    ok: bool
-    message: str
 
 
 def load_faq(directory: Path | None = None) -> FaqMatcher:
@@ -84,25 +79,29 @@ class Runtime:
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
+    faq_overlay: FaqOverlay
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def reload_faq(self) -> Reloaded:
-        """Swap in freshly loaded knowledge; a broken file keeps the old one serving."""
+        """Swap in freshly loaded knowledge (with the operators' stored edits); a broken
+        file keeps the old one serving."""
         try:
-            matcher = await asyncio.to_thread(load_faq, self.settings.knowledge_dir)
             understander = await asyncio.to_thread(load_understander,
                                                    self.settings.knowledge_dir)
         except FaqError as exc:
             log.error("faq reload refused: %s", exc)
             return Reloaded(False, f"refused: {exc}")
-        self.ports.faq = matcher
-        self.ports.understander = understander
-        log.info("faq reloaded: %d entries", len(matcher.entries))
-        return Reloaded(True, f"reloaded {len(matcher.entries)} entries")
+        outcome = await self.faq_overlay.refresh(force=True)
+        if outcome.ok:
+            self.ports.understander = understander
+        return outcome
 
     def start_background(self) -> None:
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
+        if self.ports.faq is not None:  # operators' FAQ edits, live without a restart
+            self.tasks.append(asyncio.create_task(self.faq_overlay.run(self.stop),
+                                                  name="faq-edits"))
         self.tasks.append(asyncio.create_task(housekeeping.run(
             self.sessions, self.stop,
             retention=housekeeping.Retention.from_settings(self.settings),
@@ -173,6 +172,10 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     if understander is LOAD:
         understander = await asyncio.to_thread(load_understander, settings.knowledge_dir)
     ports.understander = understander
+    faq_overlay = FaqOverlay(sessions, ports, settings.knowledge_dir,
+                             settings.faq_poll_interval)
+    if matcher is not None:
+        await faq_overlay.refresh()  # the edits stored so far, on top of faq.yaml
     registry = registry or Registry.default(settings.extra_dialog_modules())
     faq_log = FaqLog(sessions)
     router = Router(registry, FaqResponder(ports, faq_log))
@@ -197,7 +200,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
               clock=clock, replay=ReplayGuard(runner, settings.signature_max_age, clock))
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log, runner=runner, lock_engine=lock_engine)
+                   faq_log=faq_log, runner=runner, lock_engine=lock_engine,
+                   faq_overlay=faq_overlay)
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.models import OutboxRow
 from config.settings import Settings, load_settings
-from wiring.runtime import load_faq, tool_runtime
+from wiring.runtime import tool_runtime
 
 
 async def dispatch(args: argparse.Namespace) -> int:
@@ -79,9 +79,6 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.faq_command == "check":
         return kcli.run_check()
-    if args.faq_command == "ask":
-        print(kcli.format_ranking(await asyncio.to_thread(load_faq), args.question))
-        return 0
     if args.faq_command == "reload":
         if kcli.run_check() != 0:
             print("not reloaded: fix the knowledge files first")
@@ -95,13 +92,12 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
         except aiohttp.ClientError:
             print(f"no server answering at {url}")
             return 1
-    async with tool_runtime(settings) as rt:
-        rows = await rt.faq_log.top(args.limit)
-    if not rows:
-        print("no unanswered questions")
-    for question, count, last in rows:
-        print(f"{count:5d}  {last:%Y-%m-%d %H:%M}  {question}")
-    return 0
+    from ops.cli import faq as cli_faq
+
+    code = await cli_faq.dispatch(settings, args)
+    if code is None:
+        raise SystemExit(f"unknown faq command {args.faq_command}")
+    return code
 
 
 async def outbox(settings: Settings, args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 
 from config.settings import SettingsError
+from ops.cli import faq as cli_faq
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,8 +27,7 @@ def parser() -> argparse.ArgumentParser:
     ask = faq_sub.add_parser("ask", help="show the ranking for a question")
     ask.add_argument("question")
     faq_sub.add_parser("check", help="validate the knowledge files")
-    unanswered = faq_sub.add_parser("unanswered", help="questions without a confident answer")
-    unanswered.add_argument("--limit", type=int, default=50)
+    cli_faq.add_parsers(faq_sub)  # unanswered and the FAQ edits
     reload = faq_sub.add_parser("reload", help="make a running server reload the knowledge")
     reload.add_argument("--url", default=None)
 
