@@ -105,17 +105,25 @@ class Runtime:
             clock=self.bot.clock), name="housekeeping"))
 
     async def close(self) -> None:
+        """Stop the background tasks and release every port and engine. Shutdown goes on
+        past a part that fails to close, but the log names it and why."""
         self.stop.set()
         await self.bot.drain()
         for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
+            try:
                 await asyncio.wait_for(task, 5)
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("background task %s did not stop cleanly", task.get_name())
         self.runner.close()
-        for port in (self.ports.platform, self.ports.catalog):  # http clients hold sessions
-            close = getattr(port, "close", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    await close()
+        for name, port in (("platform", self.ports.platform), ("catalog", self.ports.catalog)):
+            if port is None:
+                continue
+            try:  # http clients hold sessions
+                await port.close()
+            except Exception:
+                log.exception("could not close the %s port", name)
         await self.engine.dispose()
         if self.lock_engine is not self.engine:
             await self.lock_engine.dispose()

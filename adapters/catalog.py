@@ -56,6 +56,9 @@ class LocalCatalog:
     def __init__(self, data: local_data.CatalogData) -> None:
         self.data = data
 
+    async def close(self) -> None:
+        """Nothing to release: the data is in memory."""
+
     async def zones(self) -> tuple[Zone, ...]:
         return self.data.zones  # the loader already builds the port's (frozen) Zone
 

@@ -11,6 +11,7 @@ import argparse
 from datetime import timedelta, timezone
 from typing import Any
 
+from adapters.platform_local import LocalPlatform
 from bot.settings import Settings
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, mobile
@@ -70,7 +71,7 @@ async def login(settings: Settings, args: argparse.Namespace) -> int:
 
     async with runtime(settings) as rt:
         platform = rt.ports.platform
-        if not hasattr(platform, "create_login_scene"):
+        if not isinstance(platform, LocalPlatform):
             print("RXF_PLATFORM=http: login scenes are created by the platform")
             return 1
         if args.login_command == "list":

@@ -24,8 +24,8 @@ def routes(runtime: Callable[[], Any]) -> list[web.RouteDef]:
         except ValueError:
             return web.json_response({"error": "after must be a message id"}, status=400)
         rt = runtime()
-        outbox = getattr(getattr(rt, "ports", None), "sms", None)
-        if outbox is None or not hasattr(outbox, "outbox"):
+        outbox = rt.ports.sms if rt is not None else None
+        if outbox is None:
             return web.json_response({"messages": []}, status=503 if rt is None else 200)
         rows = await outbox.outbox(after=after, limit=SMS_PAGE)
         if after == 0:  # a poller just started: codes older than their 5 minutes are noise

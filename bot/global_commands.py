@@ -84,9 +84,8 @@ class GlobalCommands:
         title = router.title(conv.dialog)
         dialog = router.registry.dialog(conv.dialog)
         # A dialog whose 取消 means something (the web-login question: refuse) says so.
-        on_cancel = getattr(dialog, "on_cancel", None)
-        if on_cancel is not None:
-            said = await on_cancel(ctx, conv)
+        said = await dialog.on_cancel(ctx, conv) if dialog is not None else None
+        if said is not None:
             conv.clear_dialog()
             return [Text(said)]
         browsing = not router.resumable(conv)

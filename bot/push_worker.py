@@ -28,7 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.database import is_postgres
 from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
-from adapters.wechat_tokens import DAILY_QUOTA, FORCE_INTERVAL, TOKEN_ERRORS
+from adapters.wechat_tokens import (
+    DAILY_QUOTA,
+    FORCE_INTERVAL,
+    TOKEN_ERRORS,
+    TokenRefreshDeferred,
+)
 from bot.models import OutboxRow, WeChatUser
 from bot.push_quota import Quotas
 from bot.push_render import render_push
@@ -242,7 +247,8 @@ class PushWorker:
                      ENDED[exc.errcode], extra=fields)
             return {"status": "ended", "last_error": f"{exc.errcode} {ENDED[exc.errcode]}"}
         if exc.errcode in TOKEN_ERRORS:
-            wait = max(TOKEN_WAIT, getattr(exc, "retry_after", 0.0)) + random.uniform(0, 5)
+            deferred = exc.retry_after if isinstance(exc, TokenRefreshDeferred) else 0.0
+            wait = max(TOKEN_WAIT, deferred) + random.uniform(0, 5)
             log.warning("push %s to %s waits %.0fs for the access token: %s", row.id,
                         row.openid, wait, exc.errmsg, extra={**fields, "retry_in": round(wait)})
             return {"status": "pending", "last_error": str(exc), "attempts": row.attempts - 1,

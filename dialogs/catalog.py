@@ -190,7 +190,7 @@ class Products(BrowsingDialog):
         lines += [product_line(start + i, p) for i, p in enumerate(page.items, 1)]
         more = "，「下一页」看更多" if page.has_next else ""
         lines.append(f"回复序号看详情{more}，或发新的条件重新找。")
-        notice = getattr(ctx.ports.catalog, "notice", "")
+        notice = ctx.ports.catalog.notice
         if notice:
             lines.append(notice)
         conv.scratch["offset"] = start

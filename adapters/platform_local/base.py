@@ -22,3 +22,6 @@ class LocalBase(SessionPhases):
         self.catalog = catalog
         self.clock = clock
         self._use_runner(sessions, runner)
+
+    async def close(self) -> None:
+        """Nothing to release: the sessions belong to the runtime's engine."""
