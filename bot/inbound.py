@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.normal import clean
+from knowledge import normal
 
 # A text field beyond this is not a real answer to anything we ask; cut it before work.
 MAX_TEXT = 2000
@@ -47,8 +47,7 @@ class Inbound:
         return f"e:{self.openid}:{self.create_time}:{self.event}:{self.event_key[:48]}"
 
 
-def normalize_text(text: str) -> str:
-    """knowledge.normal.clean (NFKC, invisible characters dropped: a zero-width space
-    pasted inside a phone number would make it unreadable), inner whitespace runs
-    collapsed."""
-    return " ".join(clean((text or "")[:MAX_TEXT]).split())
+def message_text(text: str | None) -> str:
+    """A message's text as the bot reads it (knowledge.normal.message_text), bounded to
+    MAX_TEXT characters."""
+    return normal.message_text((text or "")[:MAX_TEXT])

@@ -19,7 +19,8 @@ from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_said import NAME as PUBLISH
 from dialogs.demand_said import PRODUCT_ARG
 from dialogs.registry import Intent
-from dialogs.validators import Invalid, normalize
+from dialogs.validators import Invalid
+from knowledge.normal import answer_text
 
 PRODUCTS, POLICIES = "products", "policies"
 PAGE_SIZE = 5
@@ -45,7 +46,7 @@ _TERM = re.compile(r"(个月|月|年|期)$")
 def parse_product_query(text: str) -> ProductQuery:
     """Amount, term and 担保方式 picked out of free text; the rest are search words."""
     words, amount, term, guarantee = [], None, None, None
-    for part in re.split(r"[\s,，、;；/]+", normalize(text)):
+    for part in re.split(r"[\s,，、;；/]+", answer_text(text)):
         if not part:
             continue
         lowered = part.lower()

@@ -7,11 +7,11 @@ modules listed in `MODULES`. Tests build their own registry with extra dialogs.
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from dialogs.base import ConvState, Dialog, Step, StepContext
+from knowledge.normal import keyword_key
 
 MODULES = (
     "dialogs.help",
@@ -61,7 +61,7 @@ class Registry:
             if intent.dialog and intent.dialog not in self.dialogs:
                 raise ValueError(f"intent {intent.key} starts unknown dialog {intent.dialog}")
             for word in intent.words:
-                self._words[_fold(word)] = intent
+                self._words[keyword_key(word)] = intent
         self._prefixes = sorted(
             ((p, i) for i in self.intents.values() for p in i.prefixes),
             key=lambda pi: -len(pi[0]))
@@ -83,18 +83,12 @@ class Registry:
         return self.intents.get(key)
 
     def match(self, text: str) -> tuple[Intent, str] | None:
-        folded = _fold(text)
+        folded = keyword_key(text)
         intent = self._words.get(folded)
         if intent is not None:
             return intent, ""
         for prefix, intent in self._prefixes:
-            if folded.startswith(_fold(prefix)) and len(folded) > len(_fold(prefix)):
+            if folded.startswith(keyword_key(prefix)) and len(folded) > len(keyword_key(prefix)):
                 return intent, text.strip()[len(prefix):].strip()
         return None
 
-
-_PUNCT = re.compile(r"[\s,.!?;:，。！？；：、~…「」『』“”\"'()（）]+")
-
-
-def _fold(text: str) -> str:
-    return _PUNCT.sub("", text).lower()

@@ -18,9 +18,10 @@ from typing import Any
 import yaml
 
 from knowledge.loader import FaqError, Knowledge, knowledge_dir
+from knowledge.normal import match_key
 from knowledge.ranking import Ranked, Ranker, Ranking, Tuning, prepare
 from knowledge.slots import LEXICON_NAME, Lexicon, LexiconError, lexicon, read_slots
-from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD
 
 INTENTS_FILE = "intents.yaml"
 NONE = "NONE"
@@ -69,7 +70,7 @@ def read_intents(directory: Path | None = None) -> tuple[IntentData, list[str]]:
             continue
         examples = tuple(str(e).strip() for e in body["examples"])
         for example in examples:
-            folded = normalise(example)
+            folded = match_key(example)
             if not folded:
                 problems.append(f"{INTENTS_FILE}: {key}: empty example {example!r}")
             elif folded in seen:

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from knowledge.text import SynonymMap, normalise
+from knowledge.normal import match_key
+from knowledge.text import SynonymMap
 
 DEFAULT_DIR = Path(__file__).resolve().parent
 FAQ_FILE, SYNONYMS_FILE = "faq.yaml", "synonyms.yaml"
@@ -90,19 +91,19 @@ def _parse_synonyms(data: Any, problems: list[str]) -> dict[str, str]:
         problems.append(f"{SYNONYMS_FILE}: must map a canonical term to a list of aliases")
         return {}
     alias_to_canonical: dict[str, str] = {}
-    canonicals = {normalise(str(c)) for c in data}
+    canonicals = {match_key(str(c)) for c in data}
     for canonical, aliases in data.items():
-        if not isinstance(canonical, str) or not normalise(canonical):
+        if not isinstance(canonical, str) or not match_key(canonical):
             problems.append(f"{SYNONYMS_FILE}: empty canonical term {canonical!r}")
             continue
         if not isinstance(aliases, list) or not aliases:
             problems.append(f"{SYNONYMS_FILE}: {canonical}: aliases must be a non-empty list")
             continue
         for alias in aliases:
-            key = normalise(str(alias)) if isinstance(alias, str) else ""
+            key = match_key(str(alias)) if isinstance(alias, str) else ""
             if not key:
                 problems.append(f"{SYNONYMS_FILE}: {canonical}: empty alias {alias!r}")
-            elif key == normalise(canonical):
+            elif key == match_key(canonical):
                 problems.append(f"{SYNONYMS_FILE}: {canonical}: alias equals its canonical term")
             elif key in canonicals:
                 problems.append(
@@ -155,7 +156,7 @@ def _parse_entries(data: Any, problems: list[str]) -> list[FaqEntry]:
             problems.append(f"{FAQ_FILE}: {name}: id must match [a-z][a-z0-9_]*")
             continue
         question, answer = item.get("question"), item.get("answer")
-        if not isinstance(question, str) or not normalise(question):
+        if not isinstance(question, str) or not match_key(question):
             problems.append(f"{FAQ_FILE}: {name}: empty question")
             question = ""
         if not isinstance(answer, str) or not answer.strip():
@@ -171,7 +172,7 @@ def _parse_entries(data: Any, problems: list[str]) -> list[FaqEntry]:
             problems.append(f"{FAQ_FILE}: {name}: variants must be a list of strings")
             variants = []
         for variant in variants:
-            if not normalise(variant):
+            if not match_key(variant):
                 problems.append(f"{FAQ_FILE}: {name}: empty variant {variant!r}")
         if related is None:
             problems.append(f"{FAQ_FILE}: {name}: related must be a list of ids")
@@ -204,7 +205,7 @@ def _check_entries(entries: list[FaqEntry], synonyms: SynonymMap, problems: list
             problems.append(f"{FAQ_FILE}: entry {entry.id!r}: related ids repeated")
         # Compared as the matcher sees them: a duplicate would make two entries tie.
         for text in entry.texts:
-            key = synonyms.apply(normalise(text))
+            key = synonyms.apply(match_key(text))
             if not key:
                 continue
             if key in owner:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from knowledge.intents import NONE, IntentMatcher, IntentSpec
 from knowledge.loader import load_knowledge
-from knowledge.normal import clean
+from knowledge.normal import answer_text
 from knowledge.slots import Slots, enterprise_span, read_slots
 from knowledge.text import PLACEHOLDERS, looks_like_question
 
@@ -93,7 +93,7 @@ class Understander:
         return reading if named is None else self._read_named(reading.text, enterprises, named)
 
     def _named(self, text: str, enterprises: list[str]) -> str | None:
-        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises, self.intents.lex)
+        found = enterprise_span(answer_text(text[:MAX_CHARS]), enterprises, self.intents.lex)
         return found[0] if found else None
 
     def _read_named(self, text: str, enterprises: list[str], named: str) -> Understanding:
