@@ -1,4 +1,4 @@
-"""Composition root: Settings -> database, adapters, Bot, aiohttp app, push worker.
+"""Composition root: Settings -> database, adapters, MessageHandler, aiohttp app, push worker.
 
     python server.py              # the embedded default: no configuration needed
     RXF_ENV=prod ... python server.py --workers 4
@@ -33,7 +33,7 @@ from bot import housekeeping, logs, observe, startup
 from bot.events import EventHandler
 from bot.faq_log import FaqLog
 from bot.faq_reply import FaqResponder
-from bot.handler import Bot
+from bot.handler import MessageHandler
 from bot.locks import UserLocks
 from bot.platform_events import PlatformEvents
 from bot.push_results import TemplateResults
@@ -74,7 +74,7 @@ class Runtime:
     registry: Registry
     api: WeChatApiClient
     worker: PushWorker
-    bot: Bot
+    bot: MessageHandler
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
@@ -184,7 +184,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                                            pool_size=settings.db_lock_pool_size, max_overflow=0,
                                            autocommit=True, pre_ping=False)
     results = TemplateResults(sessions, clock)
-    bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
+    bot = MessageHandler(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
               router=router, ports=ports,
               events=EventHandler(router, results.record, FollowerSources(runner).record),
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,

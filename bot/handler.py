@@ -64,7 +64,7 @@ class Outcome:
     replayed: bool = False  # the request's signature came before with another body
 
 
-class Bot:
+class MessageHandler:
     def __init__(self, *, store: ConversationStore, locks: UserLocks, router: Router,
                  events: EventHandler, ports: Ports, budget: float = 4.0,
                  rate_limit: int = 30, clock: Callable[[], datetime] = utcnow,

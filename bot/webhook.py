@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot import observe
-from bot.handler import BUSY, Bot
+from bot.handler import BUSY, MessageHandler
 from bot.replay import Seal
 from bot.wechat_io import Codec, Decoded, Refused
 from dialogs.replies import Reply, Text, Transfer
@@ -20,7 +20,7 @@ HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
 class WeChatWebhook:
-    def __init__(self, codec: Codec, bot: Callable[[], Bot | None]) -> None:
+    def __init__(self, codec: Codec, bot: Callable[[], MessageHandler | None]) -> None:
         self.codec = codec
         self._bot = bot
 

@@ -88,7 +88,7 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class MoveOutcome:
     rule: MoveRule
     from_status: str
     to_status: str
@@ -111,7 +111,7 @@ class DemandLifecycle:
         return tuple(a for a, r in RULES.items() if status in r.sources)
 
     def move(self, case: DemandCase, action: str, actor: Actor, *,
-             amount: Decimal | None = None, reason: str = "") -> Outcome:
+             amount: Decimal | None = None, reason: str = "") -> MoveOutcome:
         """Run one move on `case` (its state changes) or raise IllegalMove saying why."""
         rule = RULES.get(action)
         if rule is None:
@@ -129,7 +129,7 @@ class DemandLifecycle:
         moved = amount
         if action == "disburse" and moved is None:
             moved = case.granted
-        return Outcome(rule, before, case.state, moved, reason.strip())
+        return MoveOutcome(rule, before, case.state, moved, reason.strip())
 
     def model_count(self) -> int:
         return len(self._machine.models)

@@ -52,7 +52,7 @@ from state_machines.demand import (
     LIFECYCLE,
     Actor,
     DemandCase,
-    Outcome,
+    MoveOutcome,
     amount_text,
 )
 
@@ -248,7 +248,7 @@ class DemandsMixin(LocalBase):
 
     # --- writing a move ----------------------------------------------------------------
     def _apply(self, session: Session, row: DemandRow, case: DemandCase,
-               outcome: Outcome, who: _Who, now: datetime, *, handler: str,
+               outcome: MoveOutcome, who: _Who, now: datetime, *, handler: str,
                comment: str = "") -> None:
         row.status, row.taken_by, row.granted_amount = case.state, case.taken_by, case.granted
         if outcome.rule.action == "disburse":
@@ -264,7 +264,7 @@ class DemandsMixin(LocalBase):
         session.flush()
 
     def _queue_push(self, session: Session, row: DemandRow, enterprise: str,
-                    outcome: Outcome, institution: str, now: datetime) -> None:
+                    outcome: MoveOutcome, institution: str, now: datetime) -> None:
         openids = session.scalars(
             select(AccountRow.openid).join(MembershipRow, MembershipRow.account_id == AccountRow.id)
             .where(MembershipRow.enterprise_id == row.enterprise_id).order_by(AccountRow.openid))
