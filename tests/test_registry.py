@@ -30,7 +30,7 @@ def test_a_word_claimed_by_two_intents_is_refused_naming_both() -> None:
 def test_a_prefix_claimed_by_two_intents_is_refused_naming_both() -> None:
     first = Intent("SEARCH", (), respond=_answer, prefixes=("搜索",))
     second = Intent("FIND", (), respond=_answer, prefixes=("搜索",))
-    with pytest.raises(RegistryError, match="SEARCH.*FIND"):
+    with pytest.raises(RegistryError, match=r"SEARCH.*FIND"):
         Registry([], [first, second])
 
 
