@@ -28,7 +28,8 @@ class SessionPhases:
         # the server passes the conversation store's, so all phases share one thread.
         if runner is None:
             engine = sessions.kw["bind"]
-            assert isinstance(engine, AsyncEngine)
+            if not isinstance(engine, AsyncEngine):
+                raise TypeError("the sessionmaker must be bound to an AsyncEngine")
             runner = PhaseRunner(engine)
         self.runner = runner
 

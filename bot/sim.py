@@ -98,7 +98,9 @@ class WeChatSim:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        assert self._session is not None, "use `async with WeChatSim(...)` first"
+        """The HTTP session; only inside `async with WeChatSim(...)`."""
+        if self._session is None:
+            raise RuntimeError("use `async with WeChatSim(...)` first")
         return self._session
 
     async def __aenter__(self) -> WeChatSim:
@@ -156,8 +158,7 @@ class WeChatSim:
     async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
         if self._session is None:
             await self.__aenter__()
-        assert self._session is not None
-        async with self._session.post(self.url, params=query, data=body) as resp:
+        async with self.session.post(self.url, params=query, data=body) as resp:
             text = await resp.text()
             reply = Reply(resp.status, text)
         if resp.status == 200 and text.startswith("<xml>"):
@@ -167,7 +168,9 @@ class WeChatSim:
     def _decode(self, reply: Reply, query: dict[str, str]) -> None:
         data: dict[str, Any] = xmltodict.parse(reply.body)["xml"]
         if "Encrypt" in data:
-            assert self.crypto is not None
+            if self.crypto is None:
+                raise RuntimeError("the server answered encrypted, but the simulator was "
+                                   "given no AES key")
             xml = self.crypto.decrypt_message(reply.body, data["MsgSignature"],
                                               data["TimeStamp"], data["Nonce"])
             data = xmltodict.parse(xml)["xml"]

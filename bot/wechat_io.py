@@ -134,8 +134,7 @@ class Codec:
                 return _decrypt_with(key, self.appid, encrypt), key
             except Refused as refused:
                 first = first or refused
-        assert first is not None
-        raise first
+        raise first if first is not None else Refused(403, "no AES key to decrypt with")
 
     def render(self, decoded: Decoded, reply: str | None, *, transfer: bool = False,
                nonce: str = "") -> str:

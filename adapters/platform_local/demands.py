@@ -166,7 +166,8 @@ class DemandsMixin(LocalBase):
                 return self._load(session, row)
             account = session.scalar(select(AccountRow).where(AccountRow.openid == openid))
             enterprise = session.get(EnterpriseRow, row.enterprise_id)
-            assert account is not None and enterprise is not None
+            if account is None or enterprise is None:  # the foreign keys rule this out
+                raise LookupError(f"demand {demand_no} lost its account or enterprise row")
             case = self._case(row)
             outcome = LIFECYCLE.move(case, "withdraw", Actor(ENTERPRISE))
             row.idem_key = idem_key
@@ -188,7 +189,8 @@ class DemandsMixin(LocalBase):
             if row is None:
                 raise NotFound(f"没有单据号为{move.demand_no}的需求。", "not_found")
             enterprise = session.get(EnterpriseRow, row.enterprise_id)
-            assert enterprise is not None
+            if enterprise is None:  # the foreign key rules this out
+                raise LookupError(f"demand {move.demand_no} lost its enterprise row")
             serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
             name = tidy(institution.name)
             actor = Actor(INSTITUTION, institution.id, name,
