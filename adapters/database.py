@@ -37,7 +37,7 @@ _MIGRATION_LOCK = 0x52_58_46_4D  # "RXFM"
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base every table of ours (bot, outbox, local platform) is mapped on."""
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -20,6 +20,9 @@ T = TypeVar("T")
 
 
 class SessionPhases:
+    """Mixin for adapters whose calls run as phases of a PhaseRunner (`self.runner`): a
+    standalone adapter gets its own runner on the sessionmaker's engine."""
+
     runner: PhaseRunner
 
     def _use_runner(self, sessions: async_sessionmaker[AsyncSession],

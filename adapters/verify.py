@@ -43,6 +43,10 @@ class VerifyResult:
 
 
 class Verifier(Protocol):
+    """Identity checks (port): the three-factor check of a person and the four-factor check of
+    an enterprise. Each returns a VerifyResult saying whether it passed and, if not, why in
+    words for the user."""
+
     async def three_factor(self, name: str, cert_type: str, cert_number: str,
                            phone: str) -> VerifyResult: ...
 
@@ -64,6 +68,9 @@ def _number(text: str) -> str:
 
 
 class LocalVerifier:
+    """Verifier answering from the YAML registry file (RXF_LOCAL_REGISTRY), re-read when it
+    changes."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._loading = asyncio.Lock()

@@ -22,6 +22,9 @@ NOT_FOUND = ("抱歉，这个问题我还答不上来，已记录给工作人员
 
 
 class FaqResponder:
+    """Turns FAQ results into replies: an answer with its related questions, numbered
+    suggestions, or the honest "答不上来"; logs what it could not answer outright."""
+
     def __init__(self, ports: Ports, log_store: FaqLog | None) -> None:
         # Read through the ports so a reload (which swaps ports.faq) takes effect at once.
         self.ports = ports
@@ -33,6 +36,8 @@ class FaqResponder:
         return self.ports.faq
 
     async def answer(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
+        """The reply to `text` as a question (outside a dialog): the answer, up to 3 numbered
+        suggestions (kept as the pending choice), or NOT_FOUND; logs all but a sure answer."""
         result = self.matcher.ask(text) if self.matcher is not None else None
         observe.faq("unanswered" if result is None else {
             "answer": "answered", "suggest": "suggested"}.get(result.kind, "unanswered"))
@@ -72,6 +77,8 @@ class FaqResponder:
 
     async def answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict[str, Any],
                             index: int) -> list[Reply] | None:
+        """The entry picked by number from the suggestions offered; None when the number is not
+        one of them (the router then reads the message anew)."""
         ids = pending.get("ids", [])
         if not 0 <= index < len(ids) or self.matcher is None:
             return None

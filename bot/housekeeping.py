@@ -60,6 +60,7 @@ class Retention:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Retention:
+        """The retention periods (days) configured in Settings (RXF_*_RETENTION_DAYS)."""
         return cls(
             delivery=settings.delivery_retention_days,
             conversation=settings.conversation_retention_days,

@@ -59,6 +59,9 @@ WECHAT_NO_QUOTA = {45015: "客服消息窗口已关闭", 45047: "客服消息额
 
 @dataclass
 class Sent:
+    """How a push went out: as a template message (with WeChat's msgid) or a customer-service
+    text."""
+
     channel: str
     msgid: str | None = None
 
@@ -76,6 +79,10 @@ class GiveUp(Exception):
 
 
 class PushWorker:
+    """Drains the outbox: sends each due row through the WeChat API, once, in order per user,
+    retrying what may succeed later with backoff and giving up (status dead/ended) on what
+    cannot."""
+
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
                  api: WeChatApi, *, templates: Mapping[str, PushTemplate],
                  max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
@@ -104,6 +111,7 @@ class PushWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Run passes until `stop` is set; a failed pass is logged and the worker carries on."""
         while not stop.is_set():
             try:
                 busy = await self.run_once()
@@ -119,6 +127,7 @@ class PushWorker:
                 w.cancel()
 
     async def run_once(self) -> int:
+        """One pass: claim due rows, send them, record the outcomes; how many rows it took."""
         rows = await self.claim()
         if rows:
             users = await self._users({r.openid for r in rows})
@@ -134,6 +143,8 @@ class PushWorker:
         return len(rows)
 
     async def claim(self) -> list[OutboxRow]:
+        """Take up to `batch` due rows for this worker (SKIP LOCKED on PostgreSQL, so workers in
+        several processes never take the same row)."""
         now = self.clock()
         due = (select(OutboxRow.id)
                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)

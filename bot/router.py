@@ -43,6 +43,9 @@ IN_FORM_MIN = 0.6
 
 
 class Router:
+    """Routes one inbound message or image to what answers it (this module's docstring) and
+    returns what to say; the caller persists the conversation."""
+
     def __init__(self, registry: Registry, faq: FaqResponder) -> None:
         self.registry = registry
         self.faq = faq
@@ -65,6 +68,7 @@ class Router:
 
     # --- entry points ----------------------------------------------------------------
     async def on_text(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
+        """Route a text (or recognised voice) message; `text` is already normalised."""
         self._expire(ctx, conv)
         if not text:
             return [Text("请发送文字内容。")]
@@ -93,6 +97,7 @@ class Router:
         return await self._understood(ctx, conv, text)
 
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> list[Reply]:
+        """Route an image: to the active dialog if a question wants one; else say what we can do."""
         if human.active(conv, ctx.now):
             return human.relay(ctx, conv)
         dialog = self.registry.dialog(conv.dialog or "")
@@ -275,6 +280,8 @@ class Router:
         return await _carry_on(ctx, conv, dialog, said)
 
     async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
+        """The replies of `step`, with the dialogs it chains into started (at most 3 hops),
+        consecutive texts merged into one message."""
         replies = list(step.say)
         hops = 0
         while step.start and hops < 3:
@@ -366,6 +373,7 @@ class Router:
             conv.kept = None
 
     def title(self, name: str | None) -> str:
+        """The title of dialog `name` for the user ("填写" when there is no such dialog)."""
         dialog = self.registry.dialog(name or "")
         return dialog.title if dialog else "填写"
 

@@ -73,6 +73,9 @@ def _cdata(text: str) -> str:
 
 @dataclass
 class Reply:
+    """What the bot answered a simulated delivery: HTTP status, raw body, and the decoded
+    message type and content of a passive reply."""
+
     status: int
     body: str
     msg_type: str | None = None
@@ -115,6 +118,7 @@ class WeChatSim:
 
     def signed_query(self, *, timestamp: str | None = None, nonce: str | None = None,
                      encrypted_body: str | None = None) -> tuple[dict[str, str], str]:
+        """A query string signed as WeChat signs it (plain-mode signature), and its timestamp."""
         ts = timestamp or str(int(time.time()))
         nonce = nonce or str(random.randrange(10**9))
         query = {"signature": _sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
@@ -133,6 +137,8 @@ class WeChatSim:
         return query, body
 
     async def post(self, xml: str) -> Reply:
+        """Deliver one WeChat XML message (signed, encrypted in safe mode) and read the reply; the
+        fake WeChat API is told first, as WeChat would know of the action."""
         query, body = self.wrap(xml)
         await self.tell_fake(xml)
         return await self.post_raw(query, body)
@@ -156,6 +162,8 @@ class WeChatSim:
             pass  # the fake is gone (a restart): its windows are gone with it
 
     async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
+        """POST a body with the given query as is (for forged or malformed requests); the reply
+        decoded when it is XML."""
         if self._session is None:
             await self.__aenter__()
         async with self.session.post(self.url, params=query, data=body) as resp:
@@ -178,7 +186,9 @@ class WeChatSim:
         reply.content = data.get("Content")
 
     async def text(self, openid: str, content: str, **kw: Any) -> Reply:
+        """Send a text message from `openid`."""
         return await self.post(text_xml(openid, content, **kw))
 
     async def event(self, openid: str, event: str, key: str = "", **kw: Any) -> Reply:
+        """Send an event (subscribe, CLICK, SCAN …) from `openid` with its key."""
         return await self.post(event_xml(openid, event, key, **kw))

@@ -16,11 +16,15 @@ from adapters.ports import Ports
 
 
 class StepPlatform:
+    """The platform for one step (this module's docstring): the profile read once and kept,
+    every other call passed through and forgetting the kept profile."""
+
     def __init__(self, platform: Any) -> None:
         self._platform = platform
         self._profiles: dict[str, Profile] = {}
 
     async def profile(self, openid: str) -> Profile:
+        """The user's profile, read from the platform on the step's first ask only."""
         cached = self._profiles.get(openid)
         if cached is None:
             cached = self._profiles[openid] = await self._platform.profile(openid)

@@ -47,6 +47,8 @@ class Malformed(ValueError):
 
 @dataclass(frozen=True)
 class Parsed:
+    """A delivery's XML read: the inbound message and our account's id it was sent to."""
+
     inbound: Inbound
     to: str  # our account's original id (gh_...), the reply's FromUserName
 

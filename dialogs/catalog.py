@@ -108,6 +108,9 @@ def product_detail(p: Product, zone_names: dict[str, str]) -> str:
 
 
 class Products(BrowsingDialog):
+    """金融产品: search the catalogue's products by words, amount, term and guarantee, page
+    through the results, see one product and apply for it (a demand directed to it)."""
+
     name = PRODUCTS
     title = "金融产品"
 
@@ -269,6 +272,8 @@ def pack(texts: list[str], limit: int = MAX_BYTES) -> list[str]:
 
 
 class Policies(BrowsingDialog):
+    """政策专区: the zones, then a zone's policies, then one policy in full."""
+
     name = POLICIES
     title = "政策专区"
 

@@ -67,6 +67,9 @@ class StepForm(FormDialog):
 
 # --- the dispatcher -------------------------------------------------------------------
 class CertifyDialog(Dialog):
+    """认证授权: finds the certification steps still to do (person, enterprise, authorisation
+    letter) and starts the first, chaining to the next as each completes."""
+
     name = "certify"
     title = "认证授权"
 

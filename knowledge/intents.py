@@ -37,6 +37,9 @@ INTENT_TUNING = Tuning(
 
 @dataclass(frozen=True)
 class IntentSpec:
+    """One intent of intents.yaml: its key (as the registry knows it), its label for asking
+    about it, whether it is a question answered with facts, and its example sentences."""
+
     key: str
     label: str  # how the bot names it when asking which of two was meant
     question: bool  # answered with facts: preferred over an FAQ answer
@@ -45,6 +48,9 @@ class IntentSpec:
 
 @dataclass(frozen=True)
 class IntentData:
+    """Everything intents.yaml declares: the intents, and the stop words intent matching
+    keeps (they tell intents apart, though the FAQ ignores them)."""
+
     intents: tuple[IntentSpec, ...]
     keep_words: frozenset[str] = field(default_factory=frozenset)
 

@@ -37,6 +37,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class FaqEntry:
+    """One FAQ entry: the question, other ways to ask it, the answer and the ids of related
+    entries offered after it."""
+
     id: str
     question: str
     variants: tuple[str, ...]
@@ -58,6 +61,9 @@ UserWord = tuple[str, int | None, str | None]
 
 @dataclass
 class Knowledge:
+    """The knowledge folder loaded and checked: FAQ entries, synonyms, stop words and the
+    user dictionary for jieba."""
+
     entries: tuple[FaqEntry, ...] = ()
     synonyms: dict[str, str] = field(default_factory=dict)  # alias -> canonical
     stopwords: frozenset[str] = frozenset()

@@ -94,6 +94,9 @@ class Words:
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The words slots are read with: institutions, loan kinds and guarantees (each with its
+    aliases), and the name parts too common to tell an enterprise by."""
+
     institutions: Words
     loan_kinds: Words
     guarantees: Words

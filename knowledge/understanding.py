@@ -42,6 +42,10 @@ CONFIRM_MIN, CONFIRM_RATIO = 0.4, 1.4
 
 @dataclass(frozen=True)
 class Understanding:
+    """How one message reads: an intent (`kind` "intent", with its confidence), two close ones
+    or one likely one to ask about ("ambiguous", `choices`), or nothing ("none"); the
+    values it names (`slots`) and whether it reads as a question."""
+
     text: str
     kind: Kind = "none"
     intent: str | None = None
@@ -66,6 +70,9 @@ CACHED_READINGS, CACHED_CHARS = 4096, 40
 
 
 class Understander:
+    """Reads messages (adapters.ports.UnderstanderPort): intent and slots, with the user's
+    enterprise names when asked; readings of short texts are cached."""
+
     def __init__(self, intents: IntentMatcher) -> None:
         self.intents = intents
         self._cached = lru_cache(maxsize=CACHED_READINGS)(self.read)

@@ -41,6 +41,9 @@ INSTITUTION = "institution"
 
 @dataclass(frozen=True)
 class MoveRule:
+    """One move of the lifecycle: its action, which statuses it leaves from and goes to, who
+    may make it, the approval-record node it writes and the push it queues."""
+
     action: str
     verb: str  # for refusals: "当前状态为待放款，不能关注"
     sources: tuple[str, ...]
@@ -81,6 +84,9 @@ class DemandCase:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who attempts a move: the enterprise, or an institution (and whether it serves the
+    enterprise's region, which an undirected demand requires of it)."""
+
     kind: str  # ENTERPRISE | INSTITUTION
     institution_id: str | None = None
     institution_name: str = ""
@@ -89,6 +95,9 @@ class Actor:
 
 @dataclass(frozen=True)
 class MoveOutcome:
+    """A move the lifecycle allowed: the rule applied, the status before and after, the amount
+    it carries (grant, disburse) and the reason given (reject)."""
+
     rule: MoveRule
     from_status: str
     to_status: str
@@ -97,6 +106,9 @@ class MoveOutcome:
 
 
 class DemandLifecycle:
+    """The lifecycle machine (this module's docstring): `move` applies an action to a demand's
+    case or raises IllegalMove with a message for the user."""
+
     def __init__(self) -> None:
         transitions = [
             {"trigger": r.action, "source": list(r.sources), "dest": r.dest,

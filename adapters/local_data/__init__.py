@@ -62,6 +62,9 @@ def _check_formats(entry: object) -> None:
 
 @dataclass(frozen=True)
 class County:
+    """A county-level division (区/县/市) of a Yunnan prefecture; `full_name` is the
+    canonical region string stored with an enterprise (玉溪市红塔区)."""
+
     name: str
     code: str | None
     prefecture: str
@@ -74,6 +77,9 @@ class County:
 
 @dataclass(frozen=True)
 class Prefecture:
+    """A Yunnan prefecture (州/市) with its counties; refuses on load a county whose
+    administrative code lies outside it."""
+
     name: str
     code: str | None
     counties: tuple[County, ...]
@@ -88,6 +94,8 @@ class Prefecture:
 
 @dataclass(frozen=True)
 class LoanKind:
+    """A loan kind (流动资金贷款 …): its key in demands and its name for users."""
+
     key: str
     name: str
 
@@ -97,6 +105,9 @@ Place = tuple[Prefecture, County | None]
 
 @dataclass(frozen=True)
 class Institution:
+    """A demo financial institution and the regions it serves (全省, prefectures, or
+    prefecture + county names), checked on load."""
+
     id: str
     name: str
     kind: str
@@ -119,6 +130,9 @@ class Institution:
 
 @dataclass(frozen=True)
 class Product:
+    """A demo loan product as the YAML declares it (amounts in 元, rates in percent a year),
+    checked on load; `adapters.catalog` turns it into the port's Product."""
+
     id: str
     name: str
     institution_id: str
@@ -144,6 +158,9 @@ class Product:
 
 @dataclass(frozen=True)
 class RegistryPerson:
+    """A person of the demo verification registry (three-factor check); formats checked on
+    load."""
+
     name: str
     id_number: str
     phone: str
@@ -154,6 +171,9 @@ class RegistryPerson:
 
 @dataclass(frozen=True)
 class RegistryEnterprise:
+    """An enterprise of the demo business registry (four-factor check) and its region;
+    formats checked on load."""
+
     name: str
     uscc: str
     legal_rep: str
@@ -169,6 +189,9 @@ Registry = tuple[tuple[RegistryPerson, ...], tuple[RegistryEnterprise, ...]]
 
 @dataclass(frozen=True)
 class CatalogData:
+    """The whole demo catalogue (regions, zones, loan kinds, institutions, products,
+    policies), checked across files on load: every reference resolves."""
+
     prefectures: tuple[Prefecture, ...]
     zones: tuple[Zone, ...]
     loan_kinds: tuple[LoanKind, ...]

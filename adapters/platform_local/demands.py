@@ -73,6 +73,9 @@ class _Who:
 
 
 class DemandsMixin(LocalBase):
+    """LocalPlatform's demands: the enterprise side (save, list, withdraw) and the
+    institution side (advance, for the CLI), moved by state_machines.demand."""
+
     # --- the enterprise side ------------------------------------------------------------
     async def save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
                           submit: bool, idem_key: str, draft_no: str | None = None) -> Demand:
