@@ -286,6 +286,7 @@ class _User:
     subscribed: bool
 
 
+# What finishing a send may change (`_Finisher.add` reads each of them from the row).
 _COLUMNS = ("status", "last_error", "next_attempt_at", "sent_at", "msgid", "channel",
             "attempts")
 _TABLE = OutboxRow.__table__
@@ -304,7 +305,9 @@ class _Finisher:
         self._timer: asyncio.Task[None] | None = None
 
     def add(self, row: OutboxRow, **changes: Any) -> None:
-        current = {c: getattr(row, c) for c in _COLUMNS}
+        current = {"status": row.status, "last_error": row.last_error,
+                   "next_attempt_at": row.next_attempt_at, "sent_at": row.sent_at,
+                   "msgid": row.msgid, "channel": row.channel, "attempts": row.attempts}
         current.update(changes)
         if current.get("last_error"):
             current["last_error"] = str(current["last_error"])[:500]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -25,6 +25,8 @@ import yaml
 # product's institution_id and search keywords), while the port's versions carry what a
 # dialog shows (the institution's name) and are made from these in adapters/catalog.py.
 from adapters.platform_port import Policy, Zone
+
+T = TypeVar("T")
 
 DATA_DIR = Path(__file__).resolve().parent
 DEFAULT_REGISTRY = DATA_DIR / "registry.yaml"
@@ -54,10 +56,9 @@ def _require(ok: object, problem: str) -> None:
         raise ValueError(problem)
 
 
-def _check_formats(entry: object) -> None:
-    for name, pattern in _REGISTRY_FORMATS.items():
-        value = getattr(entry, name, None)
-        _require(value is None or pattern.fullmatch(value), f"malformed {name} {value!r}")
+def _check_formats(**values: str) -> None:
+    for name, value in values.items():
+        _require(_REGISTRY_FORMATS[name].fullmatch(value), f"malformed {name} {value!r}")
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class RegistryPerson:
     phone: str
 
     def __post_init__(self) -> None:
-        _check_formats(self)
+        _check_formats(id_number=self.id_number, phone=self.phone)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ class RegistryEnterprise:
     region: str
 
     def __post_init__(self) -> None:
-        _check_formats(self)
+        _check_formats(uscc=self.uscc, legal_rep_id=self.legal_rep_id)
 
 
 Registry = tuple[tuple[RegistryPerson, ...], tuple[RegistryEnterprise, ...]]
@@ -256,16 +257,16 @@ class CatalogData:
         return tuple(i for i in self.institutions if i.serves(_canonical(place)))
 
     def zone(self, key: str) -> Zone:
-        return _pick(self.zones, "key", key)
+        return _pick((z for z in self.zones if z.key == key), key)
 
     def loan_kind(self, key: str) -> LoanKind:
-        return _pick(self.loan_kinds, "key", key)
+        return _pick((k for k in self.loan_kinds if k.key == key), key)
 
     def institution(self, id: str) -> Institution:
-        return _pick(self.institutions, "id", id)
+        return _pick((i for i in self.institutions if i.id == id), id)
 
     def product(self, id: str) -> Product:
-        return _pick(self.products, "id", id)
+        return _pick((p for p in self.products if p.id == id), id)
 
     def policies_for(self, zone: str) -> tuple[Policy, ...]:
         return tuple(p for p in self.policies if p.zone == zone)
@@ -300,11 +301,11 @@ def _canonical(place: Place) -> str:
     return place[1].full_name if place[1] is not None else place[0].name
 
 
-def _pick(items: Iterable[Any], attr: str, value: str) -> Any:
-    for item in items:
-        if getattr(item, attr) == value:
-            return item
-    raise KeyError(value)
+def _pick(found: Iterator[T], wanted: str) -> T:
+    """The first item found; KeyError naming what was wanted when there is none."""
+    for item in found:
+        return item
+    raise KeyError(wanted)
 
 
 def _county_aliases(name: str, extra: Iterable[str]) -> tuple[str, ...]:
