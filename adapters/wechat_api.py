@@ -48,7 +48,8 @@ class _Client(WeChatClient):
 
 class WeChatApiClient:
     """The WeChatApi port over wechatpy, with the access token shared by every process
-    (TokenKeeper). Raises WeChatApiError; `on_error` is told every errcode (for metrics)."""
+    (TokenKeeper). Raises WeChatApiError; `on_error` is told the errcode of every failed
+    call (for metrics)."""
 
     def __init__(self, *, appid: str, secret: str, api_base: str,
                  sessions: async_sessionmaker[AsyncSession], timeout: float = 5.0,

@@ -64,8 +64,9 @@ class PlatformEvents:
         self.wake = wake
 
     async def handle(self, request: web.Request) -> web.Response:
-        """The aiohttp handler: 404 when callbacks are off, 4xx for a bad signature or a malformed
-        event, 200 once the pushes are queued (again 200 for a repeated event id)."""
+        """The aiohttp handler: 404 when callbacks are off, 4xx for a bad signature, a stale
+        timestamp or a malformed event; 200 once the pushes are queued, and 200 with
+        `duplicate` for an event id already handled."""
         if not self.secret:
             return refusal(404, "not_enabled", "platform callbacks are not enabled")
         if (request.content_length or 0) > MAX_BODY:

@@ -35,7 +35,7 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    """Every setting of the bot, read from RXF_* environment variables (and .env); frozen.
+    """Every setting of the bot, read from RXF_* environment variables; frozen.
     The defaults run the embedded mode with no configuration; `prod_problems` lists what
     production must set."""
 
@@ -256,7 +256,8 @@ class Settings(BaseSettings):
 
     @property
     def dev_routes(self) -> bool:
-        """Whether the /dev and /fake-wechat routes are served (dev by default)."""
+        """Whether the /dev routes the chat simulator reads are served (RXF_DEV_ENDPOINTS;
+        by default in dev only)."""
         return self.env == "dev" if self.dev_endpoints is None else self.dev_endpoints
 
     def extra_dialog_modules(self) -> tuple[str, ...]:

@@ -15,7 +15,8 @@ MAX_SCENE = 64  # WeChat's scene_str is 1-64 characters
 
 
 class FollowerSources:
-    """Where followers came from: the first QR scene each user followed or scanned through."""
+    """Where followers came from: the QR scenes each user followed or scanned through,
+    each kept once per user and scene."""
 
     def __init__(self, runner: PhaseRunner) -> None:
         self._runner = runner

@@ -84,7 +84,8 @@ class Codec:
         return keys
 
     def check_fresh(self, timestamp: str | None) -> None:
-        """Refuse (403) a request whose timestamp is missing or more than `max_age` seconds off."""
+        """Refuse (403) a request whose timestamp is missing or more than `max_age` seconds
+        off (`max_age` 0: no check)."""
         if not self.max_age:
             return
         try:
