@@ -23,6 +23,9 @@ BIGID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class AuditEvent(Base):
+    """One audit line: when, who (`actor`: user, operator:<name> or system), which act,
+    on whom (`subject`, a keyed hash, never personal data) and a short non-personal detail."""
+
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(BIGID, primary_key=True)

@@ -58,7 +58,7 @@ class LocalCatalog:
         self.data = data
 
     async def close(self) -> None:
-        """Nothing to release: the catalogue is in memory."""
+        """Nothing to release: the data is in memory."""
 
     async def zones(self) -> tuple[Zone, ...]:
         return self.data.zones  # the loader already builds the port's (frozen) Zone

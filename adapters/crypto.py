@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class DataKeyError(Exception):
-    pass
+    """RXF_DATA_KEY is missing or malformed (not url-safe base64 of at least 32 bytes)."""
 
 
 GCM_PREFIX = "g1."
@@ -38,6 +38,11 @@ def _derive(secret: bytes, info: bytes) -> bytes:
 
 
 class DataCipher:
+    """Encrypts personal data at rest and makes the keyed hashes it is looked up by, all from
+    the one RXF_DATA_KEY. `encrypt`/`decrypt` round-trip (decrypt also reads the older
+    Fernet tokens); `lookup_hash` is deterministic (for unique columns and lookups);
+    `secret_hash` is salted (SMS codes). Raises DataKeyError on a bad key."""
+
     def __init__(self, key: str) -> None:
         try:
             secret = base64.urlsafe_b64decode(key.encode() + b"=" * (-len(key) % 4))

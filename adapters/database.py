@@ -37,7 +37,7 @@ _MIGRATION_LOCK = 0x52_58_46_4D  # "RXFM"
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base every table of ours (bot, outbox, local platform) is mapped on."""
 
 
 def is_postgres(engine: AsyncEngine) -> bool:
@@ -178,7 +178,8 @@ class PhaseRunner:
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
         gate = sqlite_gate(self.engine)
-        assert gate is not None
+        if gate is None:
+            raise RuntimeError("the batched SQLite runner was given a non-SQLite engine")
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
@@ -200,7 +201,8 @@ class PhaseRunner:
 
     def _batch(self, batch: list[tuple[Callable[..., Any], tuple[Any, ...], bool, Any]]
                ) -> list[tuple[bool, Any]]:
-        assert self._sync is not None
+        if self._sync is None:
+            raise RuntimeError("the batched SQLite runner has no synchronous engine")
         outcomes: list[tuple[bool, Any]] = []
         with self._sync.connect() as conn:
             conn.info["immediate"] = any(write for _, _, write, _ in batch)
@@ -215,7 +217,8 @@ class PhaseRunner:
         # Savepoints straight on the sqlite3 connection: through SQLAlchemy's nested
         # transactions they cost an eighth of the form path's CPU.
         raw = conn.connection.dbapi_connection
-        assert raw is not None
+        if raw is None:
+            raise RuntimeError("the SQLite connection was closed under the batch")
         for fn, args, write, _future in batch:
             if not write:
                 try:

@@ -44,6 +44,10 @@ class OutboxRow(Base):
 
 @dataclass
 class OutboxItem:
+    """A message to queue in the outbox: to whom, what kind (`text`: a customer-service text;
+    `push`: a demand status push) and its payload. `dedupe_key`, when given, makes queueing
+    the same message twice a no-op."""
+
     openid: str
     kind: str  # text: a customer-service text | push: a demand status push
     payload: dict[str, Any]

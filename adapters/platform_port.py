@@ -27,6 +27,9 @@ class PlatformError(Exception):
 
 
 class PlatformUnavailable(PlatformError):
+    """The platform could not be reached or answered nonsense; the user is told to try
+    later and keeps what was typed. `detail` is for the log, never shown."""
+
     def __init__(self, detail: str = "") -> None:
         super().__init__("平台暂时无法访问，请稍后再试，您填写的内容已保存。", "unavailable")
         self.detail = detail
@@ -37,7 +40,7 @@ class Conflict(PlatformError):
 
 
 class NotFound(PlatformError):
-    pass
+    """The account, enterprise, demand or scene asked for does not exist for this user."""
 
 
 class IllegalMove(PlatformError):
@@ -47,6 +50,9 @@ class IllegalMove(PlatformError):
 # --- accounts and certification ---------------------------------------------------------
 @dataclass(frozen=True)
 class RegisterInput:
+    """What 注册 sends: the legal person's phone, name and ID number and the enterprise's
+    name and USCC, all validated by the dialog first."""
+
     phone: str
     legal_name: str
     legal_id: str
@@ -56,6 +62,8 @@ class RegisterInput:
 
 @dataclass(frozen=True)
 class Account:
+    """A registered platform account (one per phone), bound to one WeChat user."""
+
     id: str
     phone: str
     legal_name: str
@@ -65,6 +73,8 @@ class Account:
 
 @dataclass(frozen=True)
 class PersonCert:
+    """The legal person's real-name certification (three-factor check passed)."""
+
     name: str
     cert_type: str  # dialogs.validators.CERTIFICATE_TYPES key
     cert_number: str
@@ -74,6 +84,9 @@ class PersonCert:
 
 @dataclass(frozen=True)
 class EnterpriseInput:
+    """What enterprise certification sends: name, USCC and the legal representative
+    (four-factor check already passed)."""
+
     name: str
     uscc: str
     legal_rep: str
@@ -82,6 +95,9 @@ class EnterpriseInput:
 
 @dataclass(frozen=True)
 class Enterprise:
+    """An enterprise as one account sees it; the two timestamps say how far that
+    account's certification of it got."""
+
     id: str
     name: str
     uscc: str
@@ -94,6 +110,9 @@ class Enterprise:
 
 @dataclass(frozen=True)
 class AuthorisationInput:
+    """The signed authorisation letter: which text version was agreed to, and the
+    utility account numbers the enterprise chose to share (None: not shared)."""
+
     text_version: str
     water_account: str | None
     power_account: str | None
@@ -112,6 +131,7 @@ class Profile:
 
     @property
     def active(self) -> Enterprise | None:
+        """The enterprise the user acts for: the chosen one, else the first, else None."""
         for enterprise in self.enterprises:
             if enterprise.id == self.active_enterprise_id:
                 return enterprise
@@ -142,6 +162,8 @@ class Consent:
 
 @dataclass(frozen=True)
 class AuthorisationRecord:
+    """One signed authorisation letter, as shown in 导出我的信息."""
+
     enterprise_name: str
     text_version: str
     signed_at: datetime
@@ -170,6 +192,8 @@ class AccountDeleted:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """Where a web-login QR scene stands after a check or a decision."""
+
     scene: str
     status: str  # confirmed | refused | expired | used | unknown
 
@@ -177,6 +201,9 @@ class LoginResult:
 # --- demands ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemandInput:
+    """A financing demand as the publish form collected it: zone key, amount in 元,
+    term (None: not said), loan kind key, and the institutions it is directed to."""
+
     zone: str
     amount: Decimal
     term_months: int | None
@@ -188,6 +215,8 @@ class DemandInput:
 
 @dataclass(frozen=True)
 class DemandRecord:
+    """One line of a demand's history: who moved it from which status to which, and why."""
+
     at: datetime
     node: str
     action: str
@@ -202,6 +231,8 @@ class DemandRecord:
 
 @dataclass(frozen=True)
 class Demand:
+    """A financing demand with its status and history, as its enterprise sees it."""
+
     no: str
     enterprise_id: str
     enterprise_name: str
@@ -225,6 +256,8 @@ class Demand:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page (1-based `page` of `size`) of a longer list of `total` items."""
+
     items: tuple[T, ...]
     total: int
     page: int
@@ -232,6 +265,7 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
+        """Whether a later page holds more items."""
         return self.page * self.size < self.total
 
 
@@ -248,12 +282,14 @@ class Move:
 
 
 class Platform(Protocol):
-    async def close(self) -> None:
-        """Release what the implementation holds (HTTP sessions); called once at shutdown."""
-        ...
+    """The platform's operations for one WeChat user (openid). Raises PlatformError (and its
+    subclasses) with a message for the user; PlatformUnavailable when it cannot be reached.
+    Writes take the delivery's idempotency key: the same key twice returns the first result."""
 
     # accounts ----------------------------------------------------------------------------
-    async def profile(self, openid: str) -> Profile: ...
+    async def profile(self, openid: str) -> Profile:
+        """Everything this user may see of their account; empty for an unknown openid."""
+        ...
 
     async def check_available(self, *, phone: str | None = None,
                               uscc: str | None = None) -> None:
@@ -261,18 +297,29 @@ class Platform(Protocol):
         an owner hears it before typing everything; `register` checks again)."""
         ...
 
-    async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account: ...
+    async def register(self, openid: str, data: RegisterInput, idem_key: str) -> Account:
+        """Create the account and bind it to `openid`; Conflict when the phone or USCC is
+        registered or the openid already bound."""
+        ...
 
     async def certify_person(self, openid: str, cert: PersonCert, idem_key: str) -> PersonCert:
+        """Record the legal person's real-name certification (the check already passed)."""
         ...
 
     async def certify_enterprise(self, openid: str, data: EnterpriseInput, region: str,
-                                 idem_key: str) -> Enterprise: ...
+                                 idem_key: str) -> Enterprise:
+        """Bind a certified enterprise (in `region`, 州市+区县) to this account and make it
+        the active one."""
+        ...
 
     async def sign_authorisation(self, openid: str, enterprise_id: str,
-                                 data: AuthorisationInput, idem_key: str) -> Enterprise: ...
+                                 data: AuthorisationInput, idem_key: str) -> Enterprise:
+        """Record the signed authorisation letter for one of this account's enterprises."""
+        ...
 
-    async def switch_enterprise(self, openid: str, enterprise_id: str) -> Profile: ...
+    async def switch_enterprise(self, openid: str, enterprise_id: str) -> Profile:
+        """Make another of this account's enterprises the active one; NotFound otherwise."""
+        ...
 
     async def record_consent(self, openid: str, version: str, agreed_at: datetime,
                              idem_key: str) -> Consent:
@@ -283,7 +330,10 @@ class Platform(Protocol):
         """This user's consents, newest first (none without an account)."""
         ...
 
-    async def personal_data(self, openid: str) -> PersonalData: ...
+    async def personal_data(self, openid: str) -> PersonalData:
+        """Everything held about this user's account (导出我的信息), unmasked: the caller
+        masks what it shows."""
+        ...
 
     async def delete_account(self, openid: str, idem_key: str) -> AccountDeleted:
         """注销: the account, its certifications, authorisations, encrypted personal data
@@ -296,24 +346,40 @@ class Platform(Protocol):
         """Status of a web-login QR scene: pending (may be confirmed) or why not."""
         ...
 
-    async def decide_login(self, openid: str, scene: str, approve: bool) -> LoginResult: ...
+    async def decide_login(self, openid: str, scene: str, approve: bool) -> LoginResult:
+        """Confirm or refuse a web login this user scanned; a scene decides once."""
+        ...
 
     # demands -----------------------------------------------------------------------------
     async def save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
                           submit: bool, idem_key: str, draft_no: str | None = None) -> Demand:
+        """Save a demand as a draft or submit it (`submit`); `draft_no` updates that draft
+        instead of creating another."""
         ...
 
     async def list_demands(self, openid: str, enterprise_id: str, *, status: str | None,
-                           page: int, size: int) -> Page[Demand]: ...
+                           page: int, size: int) -> Page[Demand]:
+        """This enterprise's demands, newest first, optionally of one status."""
+        ...
 
-    async def demand(self, openid: str, demand_no: str) -> Demand: ...
+    async def demand(self, openid: str, demand_no: str) -> Demand:
+        """One demand of this user's enterprises; NotFound for anyone else's."""
+        ...
 
-    async def withdraw(self, openid: str, demand_no: str, idem_key: str) -> Demand: ...
+    async def withdraw(self, openid: str, demand_no: str, idem_key: str) -> Demand:
+        """撤回 a demand no institution has acted on yet; IllegalMove otherwise."""
+        ...
+
+    async def close(self) -> None:
+        """Release what the implementation holds (HTTP sessions); called once at shutdown."""
+        ...
 
 
 # --- catalogue ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Zone:
+    """A demand zone (专区): where a demand is published, with its amount ceiling."""
+
     key: str
     name: str
     description: str
@@ -322,6 +388,8 @@ class Zone:
 
 @dataclass(frozen=True)
 class Institution:
+    """A financial institution, with the department and phone enterprises may call."""
+
     id: str
     name: str
     kind: str
@@ -331,6 +399,9 @@ class Institution:
 
 @dataclass(frozen=True)
 class Product:
+    """A loan product: amount and term ranges, accepted guarantees, yearly rate range
+    (percent) and the zones it serves."""
+
     id: str
     name: str
     institution: str
@@ -347,6 +418,8 @@ class Product:
 
 @dataclass(frozen=True)
 class Policy:
+    """A support policy of one zone: what it offers, how to apply, whom to ask."""
+
     id: str
     zone: str
     title: str
@@ -358,6 +431,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class ProductQuery:
+    """A product search; every criterion left at its default matches everything."""
+
     words: str = ""
     amount: Decimal | None = None
     term_months: int | None = None
@@ -367,17 +442,34 @@ class ProductQuery:
 
 
 class Catalog(Protocol):
+    """The platform's public catalogue: zones, loan kinds, institutions, products and
+    policies. Read-only; PlatformUnavailable when it cannot be reached."""
+
+    # Said under every product list (what the figures are worth), e.g. that they are
+    # demo data in local mode.
+    notice: str
+
+    async def zones(self) -> tuple[Zone, ...]:
+        """Every demand zone, in the platform's order."""
+        ...
+
+    async def loan_kinds(self) -> tuple[tuple[str, str], ...]:
+        """The loan kinds as (key, name) pairs."""
+        ...
+
+    async def institutions_serving(self, region: str) -> tuple[Institution, ...]:
+        """Institutions that lend to enterprises of `region` (州市+区县)."""
+        ...
+
+    async def search_products(self, query: ProductQuery, *, page: int,
+                              size: int) -> Page[Product]:
+        """Products matching every criterion of `query`, one page of them."""
+        ...
+
+    async def policies(self, zone: str | None = None) -> tuple[Policy, ...]:
+        """Policies of one zone, or of all zones."""
+        ...
+
     async def close(self) -> None:
         """Release what the implementation holds (HTTP sessions); called once at shutdown."""
         ...
-
-    async def zones(self) -> tuple[Zone, ...]: ...
-
-    async def loan_kinds(self) -> tuple[tuple[str, str], ...]: ...
-
-    async def institutions_serving(self, region: str) -> tuple[Institution, ...]: ...
-
-    async def search_products(self, query: ProductQuery, *, page: int,
-                              size: int) -> Page[Product]: ...
-
-    async def policies(self, zone: str | None = None) -> tuple[Policy, ...]: ...

@@ -4,13 +4,16 @@ and are chosen by settings in `adapters/factory.py`, which the composition root
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from adapters.platform_port import Catalog, Platform
     from adapters.sms import SmsService
+    from knowledge.intents import IntentSpec
+    from knowledge.loader import FaqEntry
+    from knowledge.matcher import FaqResult
+    from knowledge.understanding import Understanding
 
 
 class WeChatApiError(Exception):
@@ -23,17 +26,33 @@ class WeChatApiError(Exception):
 
 
 class WeChatApi(Protocol):
-    async def send_text(self, openid: str, content: str) -> None: ...
+    """The WeChat server API calls we make (adapters.wechat_api.WeChatApiClient; the
+    fake of devtools/fake_wechat.py answers the same calls). Every call raises WeChatApiError
+    on an errcode or when WeChat cannot be reached; none is retried here."""
+
+    async def send_text(self, openid: str, content: str) -> None:
+        """Send a customer-service text message (only within 48 h of the user's last
+        message, docs/wechat.md)."""
+        ...
 
     async def send_template(self, openid: str, template_id: str, data: dict[str, Any],
                             url: str | None = None, *,
-                            client_msg_id: str | None = None) -> str: ...
+                            client_msg_id: str | None = None) -> str:
+        """Send a template message; returns WeChat's msgid. `client_msg_id` makes a
+        resend of the same message a no-op on WeChat's side."""
+        ...
 
-    async def private_templates(self) -> list[dict[str, Any]]: ...
+    async def private_templates(self) -> list[dict[str, Any]]:
+        """The account's templates as WeChat lists them (template/get_all_private_template)."""
+        ...
 
-    async def create_menu(self, menu: dict[str, Any]) -> None: ...
+    async def create_menu(self, menu: dict[str, Any]) -> None:
+        """Publish the custom menu (replaces the previous one)."""
+        ...
 
-    async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]: ...
+    async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]:
+        """A temporary QR code carrying `scene`; WeChat's answer (ticket, url, expiry)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -48,32 +67,67 @@ class VerifyResult:
 
     @property
     def unavailable(self) -> bool:
+        """The check could not be made (the service is down): not the user's fault."""
         return self.failed == "unavailable"
 
 
 class Verifier(Protocol):
+    """Identity checks (port): the three-factor check of a person and the four-factor check of
+    an enterprise. Each returns a VerifyResult saying whether it passed and, if not, why in
+    words for the user."""
+
     async def three_factor(self, name: str, cert_type: str, cert_number: str,
-                           phone: str) -> VerifyResult: ...
+                           phone: str) -> VerifyResult:
+        """Whether the name, certificate and phone belong to one person (the operator's
+        record of the phone); failed names the first part that does not match."""
+        ...
 
     async def four_factor(self, company: str, uscc: str, legal_rep: str,
-                          legal_rep_id: str) -> VerifyResult: ...
+                          legal_rep_id: str) -> VerifyResult:
+        """Whether the enterprise, its USCC, its legal representative and their ID number
+        match the market-regulation record; a success carries the enterprise's region."""
+        ...
 
 
 class FaqPort(Protocol):
-    # The loaded entries (health and reload report how many).
-    entries: Sequence[Any]
+    """The FAQ the router and dialogs consult (knowledge.matcher.FaqMatcher). Pure and
+    in memory: no call waits or fails except `get` on an unknown id."""
 
-    def ask(self, text: str) -> Any: ...
+    @property
+    def entries(self) -> tuple[FaqEntry, ...]:
+        """Every entry, in the order of the knowledge files."""
+        ...
 
-    def looks_like_question(self, text: str) -> bool: ...
+    def ask(self, text: str) -> FaqResult:
+        """The entries answering `text`: an outright answer, close suggestions or none."""
+        ...
 
-    def get(self, entry_id: str) -> Any: ...
+    def looks_like_question(self, text: str) -> bool:
+        """Whether `text` reads as a question or problem report rather than an answer to
+        the question a form asked."""
+        ...
+
+    def get(self, entry_id: str) -> FaqEntry:
+        """The entry with this id; KeyError when there is none."""
+        ...
 
 
 class UnderstanderPort(Protocol):
-    """Reads a message once: intent and slots (knowledge.understanding)."""
+    """Reads a message once: intent and slots (knowledge.understanding.Understander)."""
 
-    def understand(self, text: str) -> Any: ...
+    def understand(self, text: str) -> Understanding:
+        """What the message says: an intent, two close ones, a likely one or nothing,
+        with the values (slots) it names. Pure; never raises on any text."""
+        ...
+
+    def naming(self, reading: Understanding, enterprises: list[str]) -> Understanding:
+        """`reading` read again knowing the user's enterprise names; the same object
+        when the message names none of them."""
+        ...
+
+    def spec(self, key: str) -> IntentSpec | None:
+        """The declared intent `key` (its label for asking about it); None if unknown."""
+        ...
 
 
 @dataclass

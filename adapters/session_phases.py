@@ -20,6 +20,9 @@ T = TypeVar("T")
 
 
 class SessionPhases:
+    """Mixin for adapters whose calls run as phases of a PhaseRunner (`self.runner`): a
+    standalone adapter gets its own runner on the sessionmaker's engine."""
+
     runner: PhaseRunner
 
     def _use_runner(self, sessions: async_sessionmaker[AsyncSession],
@@ -28,7 +31,8 @@ class SessionPhases:
         # the server passes the conversation store's, so all phases share one thread.
         if runner is None:
             engine = sessions.kw["bind"]
-            assert isinstance(engine, AsyncEngine)
+            if not isinstance(engine, AsyncEngine):
+                raise TypeError("the sessionmaker must be bound to an AsyncEngine")
             runner = PhaseRunner(engine)
         self.runner = runner
 

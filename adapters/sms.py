@@ -72,6 +72,9 @@ class CheckResult:
 
 
 class SmsGateway(Protocol):
+    """Where an SMS goes. A local gateway (`local`) writes it inside the caller's
+    transaction; a remote one posts after the code is committed."""
+
     local: bool
 
     def deliver(self, session: Session, phone: str, text: str, now: datetime) -> None:
@@ -84,6 +87,9 @@ class SmsGateway(Protocol):
 
 
 class LocalGateway:
+    """The embedded SMS gateway: messages are stored (phone encrypted) for `python -m bot sms
+    outbox` and the chat simulator, kept a short while."""
+
     local = True
 
     def __init__(self, cipher: DataCipher) -> None:
@@ -101,6 +107,8 @@ class LocalGateway:
 
 
 class HttpGateway:
+    """Posts each SMS to RXF_SMS_URL; a failure is reported, not raised."""
+
     local = False
 
     def __init__(self, url: str, timeout: float = HTTP_TIMEOUT) -> None:
@@ -125,6 +133,9 @@ class HttpGateway:
 
 
 class SmsService(SessionPhases):
+    """Sends and checks SMS verification codes: idempotent by the caller's key, within the
+    limits of adapters.sms_limits; every refusal says how long to wait."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
                  gateway: SmsGateway, clock: Clock, runner: PhaseRunner | None = None, *,
                  per_minute: int = PER_MINUTE) -> None:

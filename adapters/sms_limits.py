@@ -74,6 +74,9 @@ def lock_sends(session: Session) -> None:
 
 @dataclass(frozen=True)
 class Limits:
+    """The limits on verification codes (per phone, per WeChat user, overall per minute),
+    checked in the transaction that records the code."""
+
     per_minute: int = PER_MINUTE
 
     def check(self, session: Session, phone: str, phone_hash: str, purpose: str,

@@ -44,6 +44,9 @@ def _number(text: str) -> str:
 
 
 class LocalVerifier:
+    """Verifier answering from the YAML registry file (RXF_LOCAL_REGISTRY), re-read when it
+    changes."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._loading = asyncio.Lock()

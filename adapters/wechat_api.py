@@ -47,6 +47,10 @@ class _Client(WeChatClient):
 
 
 class WeChatApiClient:
+    """The WeChatApi port over wechatpy, with the access token shared by every process
+    (TokenKeeper). Raises WeChatApiError; `on_error` is told the errcode of every failed
+    call (for metrics)."""
+
     def __init__(self, *, appid: str, secret: str, api_base: str,
                  sessions: async_sessionmaker[AsyncSession], timeout: float = 5.0,
                  on_error: Callable[[int | None], None] | None = None,

@@ -71,6 +71,10 @@ def until_next_day(now: datetime) -> float:
 
 
 class TokenKeeper:
+    """Hands out the account's access token, shared by every process through the database,
+    and replaces a refused one by WeChat's rules (docs/wechat.md, "Access tokens"); raises
+    TokenRefreshDeferred when no force refresh is allowed yet."""
+
     def __init__(self, appid: str, sessions: async_sessionmaker[AsyncSession], fetch: Fetch,
                  *, clock: Callable[[], datetime] = utcnow, peer_wait: float = 6.0) -> None:
         self.appid = appid

@@ -59,9 +59,9 @@ WORD_INTENTS = {"DEMAND_LIST": "STATUS", "DEMAND_PENDING": "STATUS", "DEMAND_CRE
 def routed(registry: Any, text: str) -> tuple[bool, str | None]:
     """(taken, intent) for a command or a menu word, which the bot acts on unread."""
     from bot import commands
-    from bot.inbound import normalize_text
+    from bot.inbound import message_text
 
-    text = normalize_text(text)
+    text = message_text(text)
     command = commands.parse(text)
     if command is not None:
         return True, COMMAND_INTENTS.get(command.name)

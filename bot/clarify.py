@@ -9,7 +9,7 @@ from typing import Any
 from dialogs.base import ConvState
 from dialogs.replies import Reply, Text
 from dialogs.validators import Invalid, yes_no
-from knowledge.normal import normalise
+from knowledge.normal import match_key
 from knowledge.slots import Slots
 from knowledge.understanding import Understanding
 
@@ -41,7 +41,7 @@ def _yes_no(text: str) -> bool | None:
 
 def stray_yes_no(text: str) -> bool:
     """A bare yes or no in words (是的, 不是), said when no question is pending."""
-    return not normalise(text).isdigit() and _yes_no(text) is not None
+    return not match_key(text).isdigit() and _yes_no(text) is not None
 
 
 def declined(text: str) -> bool:
@@ -53,7 +53,7 @@ def chosen(pending: dict[str, Any], text: str) -> Understanding | None:
     """The reading the owner's answer picks (the chosen intent with the values said in
     the question), or None when the answer is something else, read afresh."""
     items = pending.get("items", [])
-    word = normalise(text)
+    word = match_key(text)
     if len(items) == 1:  # 是, 对的, 1 … take it
         index = 0 if _yes_no(text) else -1
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 CANCEL = ("取消", "退出", "不办了", "算了", "不填了", "结束", "quit", "exit", "cancel")
 BACK = ("返回", "上一步", "后退", "返回上一步", "back")
@@ -21,15 +22,23 @@ THANKS = ("谢谢", "多谢", "感谢", "好的谢谢", "谢谢你", "ok谢谢",
 _EDIT = re.compile(r"^(?:重填|修改|更改|改一下|改)\s*[：:]?\s*(.+)$")
 
 
+CommandName = Literal["cancel", "back", "help", "menu", "human", "end_human", "resume",
+                      "restart", "edit", "greeting", "thanks"]
+
+
 @dataclass(frozen=True)
 class Command:
-    # cancel | back | help | menu | human | end_human | resume | restart | edit | greeting
-    # | thanks
-    name: str
+    """A global command recognised in a message; `arg` is what follows 修改 (the field)."""
+
+    name: CommandName
     arg: str = ""
 
+    def __post_init__(self) -> None:
+        if self.name not in get_args(CommandName):
+            raise ValueError(f"unknown command {self.name!r}")
 
-_TABLE = {
+
+_TABLE: dict[str, CommandName] = {
     **{w: "cancel" for w in CANCEL}, **{w: "back" for w in BACK},
     **{w: "help" for w in HELP}, **{w: "menu" for w in MENU},
     **{w: "human" for w in HUMAN}, **{w: "end_human" for w in END_HUMAN},
@@ -39,6 +48,8 @@ _TABLE = {
 
 
 def parse(text: str) -> Command | None:
+    """The global command `text` is, or None (exact words, case and a trailing 。!~
+    ignored; 修改/重填 <字段> carries the field)."""
     word = text.strip().rstrip("。.!！~").lower()
     name = _TABLE.get(word)
     if name:

@@ -22,6 +22,9 @@ from dialogs.replies import Reply, prefixed
 
 @dataclass(frozen=True)
 class Quota:
+    """How many customer-service messages one kind of user action opens, and for how long
+    (docs/wechat.md); `kind` is what the wechat_users row stores."""
+
     kind: str  # "message" | "event": stored in wechat_users.cs_kind
     count: int
     lasts: timedelta

@@ -29,11 +29,17 @@ ANSWERED = frozenset({"subscribe", "scan", "click"})
 
 @dataclass
 class EventResult:
+    """What an event step answers, and whether it changed the user's following
+    (True: followed, False: unfollowed, None: neither)."""
+
     replies: list[Reply] = field(default_factory=list)
     subscribed: bool | None = None
 
 
 class EventHandler:
+    """Answers the events a person causes (follow, unfollow, QR scans, menu clicks) and
+    acknowledges WeChat's own notices; the router answers the menu keys."""
+
     def __init__(self, router: Router, on_template_result: TemplateResult | None = None,
                  on_source: SourceRecord | None = None) -> None:
         self.router = router
@@ -48,6 +54,8 @@ class EventHandler:
             await self.on_template_result(notice.event_key, notice.text)
 
     async def handle(self, ctx: StepContext, conv: ConvState, event: Inbound) -> EventResult:
+        """One event of a person, answered like a message step (the caller persists the
+        conversation and the `subscribed` change)."""
         kind = event.event
         if kind == "subscribe":
             if is_login_scene(event.event_key):

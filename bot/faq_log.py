@@ -15,10 +15,15 @@ MAX_LEN = 200
 
 
 class FaqLog:
+    """The questions we could not answer outright, counted per (masked) question for the
+    operators (`python -m bot faq unanswered`)."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
     async def record(self, question: str, now: datetime) -> None:
+        """Count one occurrence of `question`, masked first (ID numbers and phones never stored);
+        an empty question is ignored."""
         # Users paste ID numbers and phones into questions too; never keep them in clear.
         text = mask_text(question.strip())[:MAX_LEN]
         if not text:
@@ -39,6 +44,7 @@ class FaqLog:
                     continue
 
     async def top(self, limit: int = 50) -> list[tuple[str, int, datetime]]:
+        """The most asked unanswered questions: (question, count, last asked), most first."""
         async with self._sessions() as session:
             rows = await session.execute(
                 select(UnansweredQuestion.question, UnansweredQuestion.count,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from adapters.ports import Ports
+from adapters.ports import FaqPort, Ports
 from bot import observe
 from bot.faq_log import FaqLog
 from dialogs.base import ConvState, StepContext
 from dialogs.help import PHONE
 from dialogs.replies import Reply, Text
+from knowledge.loader import FaqEntry
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +22,22 @@ NOT_FOUND = ("抱歉，这个问题我还答不上来，已记录给工作人员
 
 
 class FaqResponder:
+    """Turns FAQ results into replies: an answer with its related questions, numbered
+    suggestions, or the honest "答不上来"; logs what it could not answer outright."""
+
     def __init__(self, ports: Ports, log_store: FaqLog | None) -> None:
         # Read through the ports so a reload (which swaps ports.faq) takes effect at once.
         self.ports = ports
         self.log_store = log_store
 
     @property
-    def matcher(self) -> Any:
+    def matcher(self) -> FaqPort | None:
+        """The FAQ as the ports hold it now (None: no FAQ configured)."""
         return self.ports.faq
 
     async def answer(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
+        """The reply to `text` as a question (outside a dialog): the answer, up to 3 numbered
+        suggestions (kept as the pending choice), or NOT_FOUND; logs all but a sure answer."""
         result = self.matcher.ask(text) if self.matcher is not None else None
         observe.faq("unanswered" if result is None else {
             "answer": "answered", "suggest": "suggested"}.get(result.kind, "unanswered"))
@@ -56,20 +63,22 @@ class FaqResponder:
         entry = self.confident(text)
         return entry.answer if entry is not None else None
 
-    def confident(self, text: str) -> Any | None:
+    def confident(self, text: str) -> FaqEntry | None:
         """The entry that answers `text` outright, or None."""
         if self.matcher is None:
             return None
         result = self.matcher.ask(text)
         return result.candidates[0].entry if result.kind == "answer" else None
 
-    def answered(self, conv: ConvState, entry: Any) -> list[Reply]:
+    def answered(self, conv: ConvState, entry: FaqEntry) -> list[Reply]:
         """The reply for an entry already found to answer the message outright."""
         observe.faq("answered")
         return self._entry_reply(conv, entry)
 
     async def answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict[str, Any],
                             index: int) -> list[Reply] | None:
+        """The entry picked by number from the suggestions offered; None when the number is not
+        one of them (the router then reads the message anew)."""
         ids = pending.get("ids", [])
         if not 0 <= index < len(ids) or self.matcher is None:
             return None
@@ -79,11 +88,11 @@ class FaqResponder:
             return None
         return self._entry_reply(conv, entry)
 
-    def _entry_reply(self, conv: ConvState, entry: Any) -> list[Reply]:
-        related = []
-        for entry_id in getattr(entry, "related", ())[:3]:
+    def _entry_reply(self, conv: ConvState, entry: FaqEntry) -> list[Reply]:
+        matcher, related = self.matcher, []
+        for entry_id in entry.related[:3] if matcher is not None else ():
             try:
-                related.append(self.matcher.get(entry_id))
+                related.append(matcher.get(entry_id))
             except KeyError:
                 log.warning("faq entry %s names unknown related %s", entry.id, entry_id)
         if not related:

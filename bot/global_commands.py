@@ -24,18 +24,30 @@ class Routing(Protocol):
 
     registry: Registry
 
-    async def menu(self, ctx: StepContext, conv: ConvState, lead: str = "") -> list[Reply]: ...
+    async def menu(self, ctx: StepContext, conv: ConvState, lead: str = "") -> list[Reply]:
+        """The numbered main menu, led by `lead`."""
+        ...
 
-    def pause(self, ctx: StepContext, conv: ConvState) -> str: ...
+    def pause(self, ctx: StepContext, conv: ConvState) -> str:
+        """Put the active dialog aside or close it; what to tell the user."""
+        ...
 
-    def resumable(self, conv: ConvState) -> bool: ...
+    def resumable(self, conv: ConvState) -> bool:
+        """Whether the active dialog is worth keeping for 继续填写."""
+        ...
 
-    def title(self, name: str | None) -> str: ...
+    def title(self, name: str | None) -> str:
+        """The title of dialog `name` for the user."""
+        ...
 
-    async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]: ...
+    async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
+        """The replies of a step, with the dialogs it chains into started."""
+        ...
 
     async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
-                         arg: str = "") -> list[Reply]: ...
+                         arg: str = "") -> list[Reply]:
+        """Start what an intent names, putting an unfinished dialog aside first."""
+        ...
 
 
 NOTHING_ACTIVE = "当前没有正在填写的内容。"
@@ -43,11 +55,14 @@ MENU_HINT = "回复「菜单」看看能办什么。"
 
 
 class GlobalCommands:
+    """The global commands (this module's docstring), run for the router that holds them."""
+
     def __init__(self, router: Routing) -> None:
         self.router = router
 
     async def run(self, ctx: StepContext, conv: ConvState, cmd: commands.Command,
                   text: str) -> list[Reply]:
+        """Run a parsed command; `text` is the whole message (修改 falls back to it)."""
         handler: dict[str, Callable[[], Awaitable[list[Reply]]]] = {
             "cancel": lambda: self.cancel(ctx, conv),
             "back": lambda: self.back(ctx, conv),
@@ -75,6 +90,8 @@ class GlobalCommands:
         return await self.thanks(ctx, conv)
 
     async def cancel(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """取消: close the active dialog (a form's answers are dropped), or drop the one put aside;
+        a dialog whose 取消 means something says so (Dialog.on_cancel)."""
         router = self.router
         if not conv.dialog:
             if conv.paused:
@@ -84,9 +101,8 @@ class GlobalCommands:
         title = router.title(conv.dialog)
         dialog = router.registry.dialog(conv.dialog)
         # A dialog whose 取消 means something (the web-login question: refuse) says so.
-        on_cancel = getattr(dialog, "on_cancel", None)
-        if on_cancel is not None:
-            said = await on_cancel(ctx, conv)
+        said = await dialog.on_cancel(ctx, conv) if dialog is not None else None
+        if said is not None:
             conv.clear_dialog()
             return [Text(said)]
         browsing = not router.resumable(conv)
@@ -96,12 +112,15 @@ class GlobalCommands:
         return [Text(f"已取消「{title}」，填过的内容已清除。" + MENU_HINT)]
 
     async def back(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """上一步 in the active dialog."""
         dialog = self.router.registry.dialog(conv.dialog or "")
         if dialog is None:
             return [Text(NOTHING_ACTIVE + MENU_HINT)]
         return await self.router.chain(ctx, conv, await dialog.back(ctx, conv))
 
     async def help(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """帮助: how to answer the current question (or use the current list); the menu outside
+        a dialog."""
         router = self.router
         dialog = router.registry.dialog(conv.dialog or "")
         if dialog is None:
@@ -118,9 +137,12 @@ class GlobalCommands:
         return await self.router.menu(ctx, conv, lead=notice)
 
     async def human(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """转人工: hand the conversation to the human agents."""
         return human.start(ctx, conv)
 
     async def resume(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """继续填写: bring back the dialog put aside (the active one, if a form, takes its place);
+        the active dialog's question when nothing was put aside."""
         router = self.router
         if conv.paused:
             snap, conv.paused = conv.paused, None
@@ -134,6 +156,7 @@ class GlobalCommands:
         return [Text(f"好的，继续「{dialog.title}」。\n" + await dialog.prompt(ctx, conv))]
 
     async def restart(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """重新开始: start the active (or put aside) dialog again from its first question."""
         name = conv.dialog or (conv.paused or {}).get("dialog")
         dialog = self.router.registry.dialog(name or "")
         if dialog is None:
@@ -145,6 +168,8 @@ class GlobalCommands:
 
     async def edit(self, ctx: StepContext, conv: ConvState, what: str,
                    text: str) -> list[Reply]:
+        """修改 <what>: the active dialog's field of that name; else an intent the whole message
+        names (修改企业认证); else say there is no such field."""
         router = self.router
         dialog = router.registry.dialog(conv.dialog or "")
         if dialog is not None:
@@ -161,12 +186,14 @@ class GlobalCommands:
                      + await dialog.prompt(ctx, conv))]
 
     async def greet(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """A greeting: carry on with the active dialog, or the menu."""
         dialog = self.router.registry.dialog(conv.dialog or "")
         if dialog is not None:
             return [Text("您好！我们接着来。\n" + await dialog.prompt(ctx, conv))]
         return await self.router.menu(ctx, conv, lead="您好！我是融信服小助手。")
 
     async def thanks(self, ctx: StepContext, conv: ConvState) -> list[Reply]:
+        """Thanks: 不客气, and the active dialog's question again."""
         dialog = self.router.registry.dialog(conv.dialog or "")
         tail = ("\n\n" + await dialog.prompt(ctx, conv)) if dialog else ""
         return [Text("不客气，有需要随时找我。" + tail)]

@@ -51,11 +51,17 @@ class Handoff:
     committing: bool = False
 
     def set_hint(self, hint: str) -> None:
+        """The step's hint for a slow answer ("正在核验…"), said at once if the budget runs out."""
         self.hint = hint
 
 
 @dataclass
 class Outcome:
+    """What handling one delivery produced: the passive replies, and how it went —
+    `duplicate` (WeChat's retry, answered from the stored reply), `detached` (over budget:
+    the answer follows through the outbox), `replayed` (a forged replay, refused) — and
+    where the conversation now stands (for logs and tests)."""
+
     replies: list[Reply]
     duplicate: bool = False
     detached: bool = False
@@ -64,7 +70,11 @@ class Outcome:
     replayed: bool = False  # the request's signature came before with another body
 
 
-class Bot:
+class MessageHandler:
+    """Handles each inbound WeChat delivery exactly once and in order per user (this
+    module's docstring): lock, dedupe, route one step, commit everything together, reply
+    within `budget` seconds or detach."""
+
     def __init__(self, *, store: ConversationStore, locks: UserLocks, router: Router,
                  events: EventHandler, ports: Ports, budget: float = 4.0,
                  rate_limit: int = 30, clock: Callable[[], datetime] = utcnow,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-from knowledge.normal import clean
+from knowledge import normal
 
 # A text field beyond this is not a real answer to anything we ask; cut it before work.
 MAX_TEXT = 2000
@@ -25,10 +26,19 @@ PERSON_MESSAGES = frozenset({
 })
 
 
+# What a delivery is: a text, a recognised voice, an image, an event a person caused
+# (PERSON_EVENTS), WeChat's own notice ("system"), or any other message a person sent.
+InboundKind = Literal["text", "voice", "image", "event", "system", "other"]
+
+
 @dataclass(frozen=True)
 class Inbound:
+    """One WeChat delivery reduced to what the bot acts on: who sent it, what kind it is
+    and its content (`text` already normalised by `message_text`). Equal deliveries
+    (WeChat's retries) share one `dedupe_key`."""
+
     openid: str
-    kind: str  # text | voice | image | event (a person's) | system | other
+    kind: InboundKind
     text: str = ""
     event: str = ""
     event_key: str = ""
@@ -37,8 +47,13 @@ class Inbound:
     create_time: int = 0
     raw_type: str = ""
 
+    def __post_init__(self) -> None:
+        if self.kind not in get_args(InboundKind):
+            raise ValueError(f"unknown inbound kind {self.kind!r}")
+
     @property
     def dedupe_key(self) -> str:
+        """The key a delivery is answered once by (WeChat retries carry the same)."""
         # WeChat's advice: MsgId for messages, FromUserName + CreateTime for events. A
         # MsgId is only unique per sender: scoped by openid, one user's stored reply can
         # never be replayed to another (docs/wechat.md). Bounded to the column (160).
@@ -47,8 +62,7 @@ class Inbound:
         return f"e:{self.openid}:{self.create_time}:{self.event}:{self.event_key[:48]}"
 
 
-def normalize_text(text: str) -> str:
-    """knowledge.normal.clean (NFKC, invisible characters dropped: a zero-width space
-    pasted inside a phone number would make it unreadable), inner whitespace runs
-    collapsed."""
-    return " ".join(clean((text or "")[:MAX_TEXT]).split())
+def message_text(text: str | None) -> str:
+    """A message's text as the bot reads it (knowledge.normal.message_text), bounded to
+    MAX_TEXT characters."""
+    return normal.message_text((text or "")[:MAX_TEXT])

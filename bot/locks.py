@@ -38,6 +38,9 @@ class _Entry:
 
 
 class UserLocks:
+    """The per-user lock (this module's docstring): `hold(openid)` serialises one user's
+    steps in this process and, on PostgreSQL, across processes."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._pg = is_postgres(engine)

@@ -16,7 +16,12 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
+    """Formats a log record as one JSON line with personal data masked (this module's
+    docstring)."""
+
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line: time, level, logger, masked message, masked extra fields
+        and traceback."""
         line: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",

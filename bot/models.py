@@ -19,6 +19,9 @@ __all__ = ["AuditEvent", "Conversation", "Delivery", "FaqEditRow", "FollowerSour
 
 
 class WeChatUser(Base):
+    """One WeChat user (openid) who ever reached us: following or not, since when, and the
+    customer-service window their latest action opened."""
+
     __tablename__ = "wechat_users"
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -38,6 +41,9 @@ class WeChatUser(Base):
 
 
 class Conversation(Base):
+    """One user's conversation (dialogs.base.ConvState), its JSON encrypted; `version` counts
+    writes."""
+
     __tablename__ = "conversations"
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -63,6 +69,9 @@ class Delivery(Base):
 
 
 class UnansweredQuestion(Base):
+    """A question the FAQ could not answer outright (masked), with how often and when it was
+    asked."""
+
     __tablename__ = "faq_unanswered"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -57,6 +57,9 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class PlatformEvent:
+    """A platform callback (POST /platform/events) read and checked: which demand moved how,
+    and whom to tell. Every text in it is already masked."""
+
     event_id: str
     event: str  # credit | disburse | reject
     recipients: tuple[str, ...]
@@ -70,6 +73,7 @@ class PlatformEvent:
 
     @property
     def action(self) -> str:
+        """The event in words for the push (授信, 放款, 退回)."""
         return ACTION[self.event]
 
     def payload(self) -> dict[str, Any]:

@@ -53,6 +53,9 @@ def refusal(status: int, code: str, message: str) -> web.Response:
 
 
 class PlatformEvents:
+    """POST /platform/events (this module's docstring): checks the signature and the event,
+    then queues the pushes in the outbox once per event id."""
+
     def __init__(self, secret: str | None, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], datetime], wake: Callable[[], None] = lambda: None) -> None:
         self.secret = secret
@@ -61,6 +64,9 @@ class PlatformEvents:
         self.wake = wake
 
     async def handle(self, request: web.Request) -> web.Response:
+        """The aiohttp handler: 404 when callbacks are off, 4xx for a bad signature, a stale
+        timestamp or a malformed event; 200 once the pushes are queued, and 200 with
+        `duplicate` for an event id already handled."""
         if not self.secret:
             return refusal(404, "not_enabled", "platform callbacks are not enabled")
         if (request.content_length or 0) > MAX_BODY:

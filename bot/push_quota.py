@@ -42,6 +42,9 @@ _ROW = update(_O).where(_O.c.id == bindparam("w_row_id"))
 
 
 class Quotas:
+    """The customer-service message windows as the push worker spends them (this module's
+    docstring)."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], datetime]) -> None:
         self.sessions = sessions

@@ -25,6 +25,9 @@ HOW_TO_SEE = "回复单据号或「查进度」查看详情"
 
 @dataclass(frozen=True)
 class Rendered:
+    """A push ready to send: template data keyword by keyword, the same facts as a plain text
+    (the customer-service fallback), and the detail link if any."""
+
     data: dict[str, dict[str, str]]
     text: str
     url: str | None

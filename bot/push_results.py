@@ -28,12 +28,17 @@ def client_msg_id(row: OutboxRow) -> str:
 
 
 class TemplateResults:
+    """Records WeChat's final word on template messages (TEMPLATESENDJOBFINISH) on their
+    outbox rows."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
                  clock: Callable[[], datetime]) -> None:
         self.sessions = sessions
         self.clock = clock
 
     async def record(self, msgid: str, status: str) -> None:
+        """Store the result `status` for the row that sent `msgid`; a result for an unknown msgid
+        is logged and dropped."""
         status = status.strip()
         # The worker writes a send's msgid a few milliseconds after WeChat accepted it;
         # a result that overtakes that write waits for it briefly instead of being lost.

@@ -28,7 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.database import is_postgres
 from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
-from adapters.wechat_tokens import DAILY_QUOTA, FORCE_INTERVAL, TOKEN_ERRORS
+from adapters.wechat_tokens import (
+    DAILY_QUOTA,
+    FORCE_INTERVAL,
+    TOKEN_ERRORS,
+    TokenRefreshDeferred,
+)
 from bot.models import OutboxRow, WeChatUser
 from bot.push_quota import Quotas
 from bot.push_render import render_push
@@ -54,6 +59,9 @@ WECHAT_NO_QUOTA = {45015: "客服消息窗口已关闭", 45047: "客服消息额
 
 @dataclass
 class Sent:
+    """How a push went out: as a template message (with WeChat's msgid) or a customer-service
+    text."""
+
     channel: str
     msgid: str | None = None
 
@@ -71,6 +79,10 @@ class GiveUp(Exception):
 
 
 class PushWorker:
+    """Drains the outbox: sends each due row through the WeChat API, once, in order per user,
+    retrying what may succeed later with backoff and giving up (status dead/ended) on what
+    cannot."""
+
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession],
                  api: WeChatApi, *, templates: Mapping[str, PushTemplate],
                  max_attempts: int = 8, batch: int = 50, concurrency: int = 16,
@@ -99,6 +111,7 @@ class PushWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Run passes until `stop` is set; a failed pass is logged and the worker carries on."""
         while not stop.is_set():
             try:
                 busy = await self.run_once()
@@ -114,6 +127,7 @@ class PushWorker:
                 w.cancel()
 
     async def run_once(self) -> int:
+        """One pass: claim due rows, send them, record the outcomes; how many rows it took."""
         rows = await self.claim()
         if rows:
             users = await self._users({r.openid for r in rows})
@@ -129,6 +143,8 @@ class PushWorker:
         return len(rows)
 
     async def claim(self) -> list[OutboxRow]:
+        """Take up to `batch` due rows for this worker (SKIP LOCKED on PostgreSQL, so workers in
+        several processes never take the same row)."""
         now = self.clock()
         due = (select(OutboxRow.id)
                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
@@ -242,7 +258,8 @@ class PushWorker:
                      ENDED[exc.errcode], extra=fields)
             return {"status": "ended", "last_error": f"{exc.errcode} {ENDED[exc.errcode]}"}
         if exc.errcode in TOKEN_ERRORS:
-            wait = max(TOKEN_WAIT, getattr(exc, "retry_after", 0.0)) + random.uniform(0, 5)
+            deferred = exc.retry_after if isinstance(exc, TokenRefreshDeferred) else 0.0
+            wait = max(TOKEN_WAIT, deferred) + random.uniform(0, 5)
             log.warning("push %s to %s waits %.0fs for the access token: %s", row.id,
                         row.openid, wait, exc.errmsg, extra={**fields, "retry_in": round(wait)})
             return {"status": "pending", "last_error": str(exc), "attempts": row.attempts - 1,
@@ -269,6 +286,7 @@ class _User:
     subscribed: bool
 
 
+# What finishing a send may change (`_Finisher.add` reads each of them from the row).
 _COLUMNS = ("status", "last_error", "next_attempt_at", "sent_at", "msgid", "channel",
             "attempts")
 _TABLE = OutboxRow.__table__
@@ -287,7 +305,9 @@ class _Finisher:
         self._timer: asyncio.Task[None] | None = None
 
     def add(self, row: OutboxRow, **changes: Any) -> None:
-        current = {c: getattr(row, c) for c in _COLUMNS}
+        current = {"status": row.status, "last_error": row.last_error,
+                   "next_attempt_at": row.next_attempt_at, "sent_at": row.sent_at,
+                   "msgid": row.msgid, "channel": row.channel, "attempts": row.attempts}
         current.update(changes)
         if current.get("last_error"):
             current["last_error"] = str(current["last_error"])[:500]

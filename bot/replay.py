@@ -47,6 +47,8 @@ _RENEW = update(_T).where(_T.c.key == bindparam("w_key"))
 
 
 class Seen(Enum):
+    """What the replay memory says of a signed request."""
+
     FIRST = "first"
     RETRY = "retry"  # the same request again: WeChat retrying after no answer
     REPLAY = "replay"  # the same signature over another body
@@ -67,10 +69,14 @@ class Seal:
 
     @classmethod
     def of(cls, query: dict[str, str], body: bytes) -> Seal:
+        """The seal of a request: its signed query and the SHA-256 of its body."""
         return cls(request_key(query), hashlib.sha256(body).hexdigest())
 
 
 class ReplayGuard:
+    """The replay memory (this module's docstring): `remember` says whether a signed request
+    is new, WeChat's retry, or a replay with another body."""
+
     def __init__(self, runner: PhaseRunner, window: int = WINDOW,
                  clock: Callable[[], datetime] = utcnow) -> None:
         self._runner = runner

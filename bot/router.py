@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.platform_port import PlatformError
+from adapters.ports import UnderstanderPort
 from bot import clarify, commands, observe
 from bot.faq_reply import FaqResponder
 from bot.global_commands import GlobalCommands
@@ -42,13 +43,16 @@ IN_FORM_MIN = 0.6
 
 
 class Router:
+    """Routes one inbound message or image to what answers it (this module's docstring) and
+    returns what to say; the caller persists the conversation."""
+
     def __init__(self, registry: Registry, faq: FaqResponder) -> None:
         self.registry = registry
         self.faq = faq
         self.commands = GlobalCommands(self)
 
     @property
-    def understander(self) -> Any:
+    def understander(self) -> UnderstanderPort | None:
         """Read through the ports, so a reload takes effect."""
         return self.faq.ports.understander
 
@@ -64,6 +68,7 @@ class Router:
 
     # --- entry points ----------------------------------------------------------------
     async def on_text(self, ctx: StepContext, conv: ConvState, text: str) -> list[Reply]:
+        """Route a text (or recognised voice) message; `text` is already normalised."""
         self._expire(ctx, conv)
         if not text:
             return [Text("请发送文字内容。")]
@@ -92,6 +97,7 @@ class Router:
         return await self._understood(ctx, conv, text)
 
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> list[Reply]:
+        """Route an image: to the active dialog if a question wants one; else say what we can do."""
         if human.active(conv, ctx.now):
             return human.relay(ctx, conv)
         dialog = self.registry.dialog(conv.dialog or "")
@@ -159,10 +165,15 @@ class Router:
                 entry = self.faq.confident(text)
                 if entry is not None:
                     return self.faq.answered(conv, entry)
-            return clarify.ask(conv, understood, lambda k: self.understander.spec(k).label)
+            return clarify.ask(conv, understood, self._label)
         if clarify.stray_yes_no(text):
             return [Text(clarify.NOTHING_ASKED)]
         return await self.faq.answer(ctx, conv, text)
+
+    def _label(self, key: str) -> str:
+        """How an intent is named when asking which one the user meant."""
+        spec = self.understander.spec(key) if self.understander is not None else None
+        return spec.label if spec is not None else key
 
     async def run_key(self, ctx: StepContext, conv: ConvState, key: str,
                       text: str) -> list[Reply]:
@@ -256,8 +267,7 @@ class Router:
                       only_empty: bool) -> list[Reply] | None:
         """Values said for this form instead of the answer asked for; said without
         asking for the form ("流动资金" at 期限), they fill only what is still empty."""
-        absorb = getattr(dialog, "absorb", None)
-        step = await absorb(ctx, conv, only_empty=only_empty) if absorb is not None else None
+        step = await dialog.absorb(ctx, conv, only_empty=only_empty)
         return None if step is None else await self.chain(ctx, conv, step)
 
     async def _inline(self, ctx: StepContext, conv: ConvState, dialog: Dialog,
@@ -270,6 +280,8 @@ class Router:
         return await _carry_on(ctx, conv, dialog, said)
 
     async def chain(self, ctx: StepContext, conv: ConvState, step: Step) -> list[Reply]:
+        """The replies of `step`, with the dialogs it chains into started (at most 3 hops),
+        consecutive texts merged into one message."""
         replies = list(step.say)
         hops = 0
         while step.start and hops < 3:
@@ -324,7 +336,8 @@ class Router:
     def resumable(self, conv: ConvState) -> bool:
         """False for browsing (lists, searches): nothing typed there to keep, and putting
         it aside would push out a form that was put aside before."""
-        return bool(getattr(self.registry.dialog(conv.dialog or ""), "resumable", True))
+        dialog = self.registry.dialog(conv.dialog or "")
+        return dialog is None or dialog.resumable
 
     def _offer_paused(self, conv: ConvState) -> list[Reply]:
         """Starting again what was put aside: ask rather than silently begin anew."""
@@ -349,13 +362,18 @@ class Router:
         return f"（「{title}」已为您保存，回复「继续填写」可回来接着填。）"
 
     def _expire(self, ctx: StepContext, conv: ConvState) -> None:
-        for name in ("paused", "kept"):
-            held = getattr(conv, name)
+        def stale(held: dict[str, Any] | None) -> bool:
             at = (held or {}).get("at")
-            if held and (at is None or ctx.now - datetime.fromisoformat(at) > PAUSE_KEEP):
-                setattr(conv, name, None)
+            return bool(held) and (at is None
+                                   or ctx.now - datetime.fromisoformat(at) > PAUSE_KEEP)
+
+        if stale(conv.paused):
+            conv.paused = None
+        if stale(conv.kept):
+            conv.kept = None
 
     def title(self, name: str | None) -> str:
+        """The title of dialog `name` for the user ("填写" when there is no such dialog)."""
         dialog = self.registry.dialog(name or "")
         return dialog.title if dialog else "填写"
 

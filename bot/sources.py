@@ -15,6 +15,9 @@ MAX_SCENE = 64  # WeChat's scene_str is 1-64 characters
 
 
 class FollowerSources:
+    """Where followers came from: the QR scenes each user followed or scanned through,
+    each kept once per user and scene."""
+
     def __init__(self, runner: PhaseRunner) -> None:
         self._runner = runner
         dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
@@ -23,6 +26,8 @@ class FollowerSources:
             index_elements=["openid", "scene"])
 
     async def record(self, openid: str, scene: str, event: str, now: datetime) -> None:
+        """Remember that `openid` came through `scene` (the first time per user and scene only;
+        an empty or overlong scene is ignored)."""
         if not scene or len(scene) > MAX_SCENE:
             return
         await self._runner.run(self._write, openid, scene, event, now, write=True)

@@ -94,6 +94,9 @@ class ConcurrentUpdate(Exception):
 
 @dataclass
 class Loaded:
+    """What a step starts from: the conversation, whether the user is known, the rate-limit
+    window, following status and the customer-service window."""
+
     conv: ConvState
     known_user: bool
     rl_window: int
@@ -106,6 +109,10 @@ class Loaded:
 
 
 class ConversationStore:
+    """Conversations and deliveries in our database: reads a user's state with the reply
+    already given to a delivery, and writes a step's delivery, conversation and outbox rows
+    in one transaction (conversation data encrypted)."""
+
     def __init__(self, runner: PhaseRunner, cipher: DataCipher) -> None:
         self._runner = runner
         self._cipher = cipher
@@ -113,6 +120,8 @@ class ConversationStore:
         self._upsert = postgresql.insert if self._pg else sqlite.insert
 
     def step_connection(self, conn: AsyncConnection | None) -> AbstractContextManager[None]:
+        """Run the step's database phases on `conn` (the user lock's connection) while in this
+        context."""
         return self._runner.step_connection(conn)
 
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
@@ -125,6 +134,7 @@ class ConversationStore:
         return replies, self._loaded(openid, row)
 
     async def delivery(self, key: str) -> list[Reply] | None:
+        """The replies stored for delivery `key`, or None when it was never answered."""
         return (await self.begin(key, ""))[0]
 
     def _loaded(self, openid: str, row: Any) -> Loaded:

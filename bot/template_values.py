@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_DOWN, Decimal
 
 from knowledge import numbers
+from knowledge.normal import display_line
 
 CHINA = timezone(timedelta(hours=8))
 THING_MAX = 20
@@ -35,16 +36,8 @@ _DATE_TIME = re.compile(
     r"(?P<tz>Z|[+-]\d{2}:?\d{2})?$")
 
 
-def clean(value: str) -> str:
-    """One line of visible text: WeChat shows no line breaks, and control or invisible
-    characters (category C: ZWSP, BOM...) only hide what a reader sees."""
-    kept = "".join(" " if ch in "\r\n\t" else ch for ch in value
-                   if ch in "\r\n\t" or not unicodedata.category(ch).startswith("C"))
-    return " ".join(kept.split())
-
-
 def thing(value: str) -> str | None:
-    text = clean(value)
+    text = display_line(value)
     if len(text) > THING_MAX:
         text = text[:THING_MAX - 1] + ELLIPSIS
     return text or None
@@ -53,13 +46,13 @@ def thing(value: str) -> str | None:
 def character_string(value: str) -> str | None:
     # NFKC turns full-width letters and digits (ＲＺ２０２６) into ASCII; what is left
     # outside printable ASCII (Chinese above all) has no place in the keyword.
-    text = unicodedata.normalize("NFKC", clean(value))
+    text = unicodedata.normalize("NFKC", display_line(value))
     kept = "".join(ch for ch in text if "!" <= ch <= "~")
     return kept[:STRING_MAX] or None
 
 
 def phrase(value: str, event: str = "") -> str | None:
-    text = clean(value)
+    text = display_line(value)
     if 0 < len(text) <= PHRASE_MAX and all(_HAN.match(ch) for ch in text):
         return text
     # Cutting 审核中待补充资料 to 审核中待补 would tell the user something false; the
@@ -104,7 +97,7 @@ def number(value: str) -> str | None:
 
 def parse_time(value: str) -> tuple[datetime, bool] | None:
     """The moment and whether it had a clock; an offset is turned into China time."""
-    text = unicodedata.normalize("NFKC", clean(value))
+    text = unicodedata.normalize("NFKC", display_line(value))
     match = _DATE_TIME.match(text)
     if match is None:
         return None

@@ -70,6 +70,9 @@ class TemplateConfigError(ValueError):
 
 @dataclass(frozen=True)
 class PushTemplate:
+    """The template for one push kind: its id and which of our facts fills each keyword
+    (`typed`: rendered to the keyword's type, else the dev shorthand, keyword == fact)."""
+
     kind: str
     template_id: str
     # keyword -> fact; for the dev shorthand keyword == fact and `typed` is False.

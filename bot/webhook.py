@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot import observe
-from bot.handler import BUSY, Bot
+from bot.handler import BUSY, MessageHandler
 from bot.replay import Seal
 from bot.wechat_io import Codec, Decoded, Refused
 from dialogs.replies import Reply, Text, Transfer
@@ -20,17 +20,19 @@ HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 
 
 class WeChatWebhook:
-    """GET (WeChat's server check) and POST (deliveries) on /wechat: verify, decode and
-    hand each message to the handler; refusals are 4xx with a short reason."""
+    """GET/POST /wechat: WeChat's URL check and message deliveries, checked (signature,
+    freshness, replay, decryption) before the message handler sees them; refusals are 4xx."""
 
-    def __init__(self, codec: Codec, bot: Bot) -> None:
+    def __init__(self, codec: Codec, bot: MessageHandler) -> None:
         self.codec = codec
         self.bot = bot
 
     def routes(self) -> list[web.RouteDef]:
+        """The aiohttp routes of /wechat."""
         return [web.get("/wechat", self.get), web.post("/wechat", self.post)]
 
     async def get(self, request: web.Request) -> web.Response:
+        """WeChat's URL check: echo `echostr` when the signature holds, else 403."""
         try:
             echo = self.codec.verify_echo(dict(request.query))
         except Refused as refused:
@@ -38,6 +40,8 @@ class WeChatWebhook:
         return web.Response(text=echo)
 
     async def post(self, request: web.Request) -> web.Response:
+        """A delivery: refused with 4xx when forged or malformed; else handled and answered with
+        the passive reply (or "success" when there is nothing to say now)."""
         query = dict(request.query)
         try:
             self.codec.check_request(query)

@@ -29,6 +29,8 @@ _HOSTILE = (b"<!doctype", b"<!entity", b"<!element", b"<!attlist")
 
 
 class Refused(Exception):
+    """A request refused before any handling: the HTTP status (4xx) and why."""
+
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
@@ -59,6 +61,9 @@ class Decoded:
 
 @dataclass(frozen=True)
 class Codec:
+    """Reads and writes WeChat's XML over HTTP: signatures, freshness, safe-mode encryption
+    (with the previous AES key still accepted) and the passive reply."""
+
     token: str
     appid: str
     aes_key: str | None
@@ -69,6 +74,7 @@ class Codec:
 
     @property
     def safe_mode(self) -> bool:
+        """Whether messages are encrypted (an AES key is configured)."""
         return self.aes_key is not None
 
     def _keys(self) -> list[str]:
@@ -78,6 +84,8 @@ class Codec:
         return keys
 
     def check_fresh(self, timestamp: str | None) -> None:
+        """Refuse (403) a request whose timestamp is missing or more than `max_age` seconds
+        off (`max_age` 0: no check)."""
         if not self.max_age:
             return
         try:
@@ -93,6 +101,7 @@ class Codec:
             raise Refused(403, "bad signature")
 
     def verify_echo(self, query: dict[str, str]) -> str:
+        """WeChat's URL check: the `echostr` to answer; Refused when the signature fails."""
         self._require_signature(query)
         return query.get("echostr", "")
 
@@ -134,11 +143,12 @@ class Codec:
                 return _decrypt_with(key, self.appid, encrypt), key
             except Refused as refused:
                 first = first or refused
-        assert first is not None
-        raise first
+        raise first if first is not None else Refused(403, "no AES key to decrypt with")
 
     def render(self, decoded: Decoded, reply: str | None, *, transfer: bool = False,
                nonce: str = "") -> str:
+        """The passive reply as XML (encrypted in safe mode): a text, a transfer to customer
+        service, or "" (an empty body: nothing to say)."""
         # Our reply goes back the way the delivery came: from our account to the sender.
         ends = {"source": decoded.parsed.to, "target": decoded.parsed.inbound.openid}
         if transfer:

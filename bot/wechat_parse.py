@@ -17,7 +17,7 @@ from xml.parsers.expat import ExpatError
 
 import xmltodict
 
-from bot.inbound import PERSON_EVENTS, PERSON_MESSAGES, Inbound, normalize_text
+from bot.inbound import PERSON_EVENTS, PERSON_MESSAGES, Inbound, message_text
 
 QR_PREFIX = "qrscene_"  # subscribe through a parametric QR code: EventKey qrscene_<scene>
 
@@ -47,6 +47,8 @@ class Malformed(ValueError):
 
 @dataclass(frozen=True)
 class Parsed:
+    """A delivery's XML read: the inbound message and our account's id it was sent to."""
+
     inbound: Inbound
     to: str  # our account's original id (gh_...), the reply's FromUserName
 
@@ -77,9 +79,9 @@ def _inbound(root: Mapping[str, Any]) -> Inbound:
                             "msg_id": ids["MsgId"]}
     if msg_type == "text":
         content = _text(root, "Content", required=True)
-        return Inbound(kind="text", text=normalize_text(content), **base)
+        return Inbound(kind="text", text=message_text(content), **base)
     if msg_type == "voice":
-        return Inbound(kind="voice", text=normalize_text(_text(root, "Recognition")),
+        return Inbound(kind="voice", text=message_text(_text(root, "Recognition")),
                        media_id=_text(root, "MediaId"), **base)
     if msg_type == "image":
         return Inbound(kind="image", media_id=_text(root, "MediaId"), **base)

@@ -32,6 +32,10 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
+    """Every setting of the bot, read from RXF_* environment variables; frozen.
+    The defaults run the embedded mode with no configuration; `prod_problems` lists what
+    production must set."""
+
     model_config = SettingsConfigDict(env_prefix="RXF_", extra="ignore", frozen=True)
 
     env: Literal["dev", "prod"] = "dev"
@@ -177,6 +181,8 @@ class Settings(BaseSettings):
         return self
 
     def prod_problems(self) -> list[str]:
+        """What is unsafe or missing for production (dev defaults, no data key …), one line each;
+        empty when the settings may serve real users."""
         problems = []
         if self.wechat_token == DEV_TOKEN:
             problems.append("RXF_WECHAT_TOKEN is the dev default; set the real token")
@@ -210,18 +216,23 @@ class Settings(BaseSettings):
 
     @property
     def safe_mode(self) -> bool:
+        """Whether WeChat messages are encrypted (an AES key is set)."""
         return self.wechat_aes_key is not None
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (the embedded default)."""
         return self.database_url.startswith("sqlite")
 
     @property
     def uses_fake_wechat(self) -> bool:
+        """Whether the built-in fake WeChat API serves the calls (dev, no API base given)."""
         return self.wechat_api_base is None and self.env == "dev"
 
     @property
     def api_base(self) -> str:
+        """The WeChat API base URL the client calls: the configured one, the built-in fake's, or
+        WeChat's own."""
         if self.wechat_api_base:
             return self.wechat_api_base
         if self.uses_fake_wechat:
@@ -230,12 +241,17 @@ class Settings(BaseSettings):
 
     @property
     def dev_routes(self) -> bool:
+        """Whether the /dev routes the chat simulator reads are served (RXF_DEV_ENDPOINTS;
+        by default in dev only)."""
         return self.env == "dev" if self.dev_endpoints is None else self.dev_endpoints
 
     def extra_dialog_modules(self) -> tuple[str, ...]:
+        """The dialog modules to register besides the built-in ones (RXF_EXTRA_DIALOGS)."""
         return tuple(m.strip() for m in self.extra_dialogs.split(",") if m.strip())
 
     def shorthand_templates(self) -> dict[str, str | None]:
+        """The template ids of the dev shorthand (RXF_TEMPLATE_CREDIT/DISBURSE/REJECT) per push
+        kind; None for a kind not configured."""
         return {
             "credit": self.template_credit,
             "disburse": self.template_disburse,

@@ -40,6 +40,9 @@ def _indent(label: str, text: str) -> str:
 
 
 class Chat:
+    """The terminal chat: sends what the operator types to the bot as signed WeChat XML
+    through a WeChatSim, and prints the replies, pushes and local SMS as they arrive."""
+
     def __init__(self, sim: WeChatSim, base: str, openid: str, out: Any = sys.stdout) -> None:
         self.sim = sim
         self.base = base.rstrip("/")
@@ -49,9 +52,12 @@ class Chat:
         self._sms_after = 0
 
     def say(self, text: str) -> None:
+        """Print one line for the operator."""
         print(text, file=self.out, flush=True)
 
     async def send(self, line: str) -> None:
+        """Act on one typed line: a /command of the chat (/fail, /wait, /click …) or a text
+        message to the bot, whose reply is printed."""
         if line.startswith("/fail"):
             await self._fail(line.split()[1:])
             return

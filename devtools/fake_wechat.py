@@ -47,6 +47,9 @@ ENDPOINTS = (
 
 @dataclass
 class SentRecord:
+    """One call the fake WeChat accepted (custom message, template, menu or QR code): the
+    bot's JSON body and WeChat's answer, for tests and the chat to read."""
+
     id: int
     kind: str  # "custom" | "template" | "menu" | "qrcode"
     touser: str | None
@@ -57,6 +60,9 @@ class SentRecord:
 
 @dataclass
 class Fault:
+    """A failure the fake WeChat plays on the next `count` calls of `endpoint` ("*": any):
+    an errcode, an HTTP status, and/or a delay."""
+
     endpoint: str  # an ENDPOINTS name or "*"
     errcode: int | None = None
     http_status: int | None = None
@@ -73,6 +79,9 @@ QUOTA_EVENTS = frozenset({"click", "scancode_push", "scancode_waitmsg", "subscri
 
 @dataclass
 class FakeUser:
+    """What the fake WeChat knows of one user: following or not, and the customer-service
+    window their latest action opened (messages left, until when)."""
+
     subscribed: bool = True
     # The customer-service window of the user's latest action: messages left, and until
     # when (window clock). Nothing heard of the user: no window.
@@ -209,6 +218,7 @@ class FakeWeChat:
         self.templates.add(FakeTemplate(template_id, title, content))
 
     def remove_template(self, template_id: str) -> bool:
+        """Delete a template from the account, as an operator would; False if it was not there."""
         return self.templates.remove(template_id)
 
     def issue_token(self) -> str:
@@ -216,6 +226,7 @@ class FakeWeChat:
         return self.tokens.issue()[0]
 
     def sent(self, kind: str | None = None, touser: str | None = None) -> list[SentRecord]:
+        """The accepted calls, optionally of one kind and to one user, oldest first."""
         return [
             r for r in self.records
             if (kind is None or r.kind == kind) and (touser is None or r.touser == touser)
@@ -233,6 +244,8 @@ class FakeWeChat:
         self.templates.clear_sent()  # the account's templates stay, as on WeChat
 
     def stats(self) -> dict[str, Any]:
+        """Counters and state for tests and /debug: token fetches, calls, records, faults, users,
+        menu."""
         return {
             "token_fetches": self.token_fetches,
             "calls": dict(self.calls),
@@ -277,6 +290,7 @@ class FakeWeChat:
         self, kind: str, touser: str | None, payload: dict[str, Any],
         result: dict[str, Any] | None = None,
     ) -> SentRecord:
+        """Keep an accepted call (bounded to `max_records`) and wake whoever waits for records."""
         record = SentRecord(self._next_id, kind, touser, payload, time.time(), result or {})
         self._next_id += 1
         self.records.append(record)
@@ -288,11 +302,13 @@ class FakeWeChat:
         return record
 
     def wake(self) -> None:
+        """Release every waiter of `wait_records`."""
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
 
     def take_fault(self, endpoint: str) -> Fault | None:
+        """The fault to play on this call of `endpoint`, counted down; None when there is none."""
         for index, fault in enumerate(self.faults):
             if fault.endpoint in (endpoint, "*"):
                 fault.count -= 1
@@ -304,6 +320,8 @@ class FakeWeChat:
     def select(
         self, after: int, touser: str | None, kind: str | None, limit: int
     ) -> tuple[list[SentRecord], int]:
+        """Records after id `after` (optionally for one user and of one kind), at most `limit`,
+        and the id a poller should continue after."""
         found: list[SentRecord] = []
         start = bisect_right(self.records, after, key=_record_id)
         for record in self.records[start:]:
@@ -316,6 +334,7 @@ class FakeWeChat:
         return found, max(after, self._next_id - 1)
 
     def user(self, openid: str) -> FakeUser:
+        """What the fake knows of `openid` (an unknown user follows, with no window open)."""
         # Unknown users count as followers (templates reach them) without a window.
         return self.users.get(openid) or FakeUser()
 

@@ -59,6 +59,7 @@ class ApiError(Exception):
         super().__init__(f"{errcode}: {self.errmsg}")
 
     def body(self) -> dict[str, Any]:
+        """The JSON WeChat answers with: errcode and errmsg."""
         return {"errcode": self.errcode, "errmsg": self.errmsg}
 
 

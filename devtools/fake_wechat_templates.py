@@ -38,6 +38,9 @@ _AMOUNT = re.compile(r"^[¥￥$€£]?(\d+)(?:\.(\d+))?元?$")
 
 @dataclass(frozen=True)
 class FakeTemplate:
+    """A template in the fake account's library, as the back office shows it; its
+    keywords ({{name.DATA}}) are read from `content`."""
+
     template_id: str
     title: str
     content: str
@@ -47,6 +50,7 @@ class FakeTemplate:
 
     @property
     def keywords(self) -> list[str]:
+        """The keyword names of the content, in order (first, character_string1, …)."""
         return content_keywords(self.content)
 
     def labels(self) -> dict[str, str]:
@@ -58,6 +62,7 @@ class FakeTemplate:
         return found
 
     def listing(self) -> dict[str, str]:
+        """This template as template/get_all_private_template lists it."""
         return {"template_id": self.template_id, "title": self.title,
                 "primary_industry": self.primary_industry,
                 "deputy_industry": self.deputy_industry, "content": self.content,
@@ -95,17 +100,22 @@ class TemplateBook:
         self.repeats = 0
 
     def add(self, template: FakeTemplate) -> None:
+        """Add (or replace) a template in the account."""
         if self.known is None:
             self.known = {}
         self.known[template.template_id] = template
 
     def remove(self, template_id: str) -> bool:
+        """Delete a template; False if the account did not hold it."""
         return self.known is not None and self.known.pop(template_id, None) is not None
 
     def listing(self) -> list[dict[str, str]]:
+        """Every template as template/get_all_private_template lists them."""
         return [t.listing() for t in (self.known or {}).values()]
 
     def repeat(self, touser: str, client_msg_id: str | None) -> int | None:
+        """The msgid of the same template message (user, client_msg_id) sent within the dedupe
+        window, which WeChat answers again instead of sending twice; None otherwise."""
         if not client_msg_id:
             return None
         now = self._clock()
@@ -117,10 +127,12 @@ class TemplateBook:
         return seen[1]
 
     def remember(self, touser: str, client_msg_id: str | None, msgid: int) -> None:
+        """Remember a sent message's client_msg_id for `repeat`."""
         if client_msg_id:
             self._sent[(touser, client_msg_id)] = (self._clock(), msgid)
 
     def clear_sent(self) -> None:
+        """Forget the client_msg_ids seen and the repeat count."""
         self._sent.clear()
         self.repeats = 0
 

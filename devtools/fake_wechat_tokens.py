@@ -45,6 +45,9 @@ class _Token:
 
 
 class TokenStore:
+    """The fake WeChat's access tokens: issues and checks them by WeChat's rules (this
+    module's docstring), with its own clock that tests can advance."""
+
     def __init__(
         self,
         *,
@@ -71,6 +74,7 @@ class TokenStore:
         self.refused_forces = 0
 
     def clock(self) -> float:
+        """The token clock: the given clock plus what `advance` added."""
         return self._clock() + self.offset
 
     def _day(self) -> int:
@@ -78,6 +82,7 @@ class TokenStore:
 
     @property
     def forced_today(self) -> int:
+        """Force refreshes spent this Beijing day (of `force_per_day`)."""
         return self._forces.get(self._day(), 0)
 
     def advance(self, seconds: float) -> None:
@@ -85,6 +90,7 @@ class TokenStore:
         self.offset += seconds
 
     def reset_force_allowance(self) -> None:
+        """Give back the day's force refreshes and lift the 30 s spacing."""
         self._forces.clear()
         self._last_force = None
 
@@ -165,10 +171,12 @@ class TokenStore:
             raise ApiError(40001)
 
     def expire_all(self, errcode: int = 40001) -> None:
+        """Make every issued token answer `errcode` (40001 by default) from now on."""
         for token in self._tokens.values():
             token.revoked = errcode
 
     def state(self) -> dict[str, Any]:
+        """The force-refresh counters and the clock offset, for the control route and tests."""
         now = self.clock()
         return {
             "forced_today": self.forced_today,
@@ -179,6 +187,7 @@ class TokenStore:
         }
 
     def clear(self) -> None:
+        """Forget every token and counter, as a fresh account."""
         self._tokens.clear()
         self._stable = None
         self.reset_force_allowance()

@@ -73,6 +73,9 @@ def _cdata(text: str) -> str:
 
 @dataclass
 class Reply:
+    """What the bot answered a simulated delivery: HTTP status, raw body, and the decoded
+    message type and content of a passive reply."""
+
     status: int
     body: str
     msg_type: str | None = None
@@ -98,7 +101,9 @@ class WeChatSim:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        assert self._session is not None, "use `async with WeChatSim(...)` first"
+        """The HTTP session; only inside `async with WeChatSim(...)`."""
+        if self._session is None:
+            raise RuntimeError("use `async with WeChatSim(...)` first")
         return self._session
 
     async def __aenter__(self) -> WeChatSim:
@@ -113,6 +118,7 @@ class WeChatSim:
 
     def signed_query(self, *, timestamp: str | None = None, nonce: str | None = None,
                      encrypted_body: str | None = None) -> tuple[dict[str, str], str]:
+        """A query string signed as WeChat signs it (plain-mode signature), and its timestamp."""
         ts = timestamp or str(int(time.time()))
         nonce = nonce or str(random.randrange(10**9))
         query = {"signature": _sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce}
@@ -131,6 +137,8 @@ class WeChatSim:
         return query, body
 
     async def post(self, xml: str) -> Reply:
+        """Deliver one WeChat XML message (signed, encrypted in safe mode) and read the reply; the
+        fake WeChat API is told first, as WeChat would know of the action."""
         query, body = self.wrap(xml)
         await self.tell_fake(xml)
         return await self.post_raw(query, body)
@@ -154,10 +162,11 @@ class WeChatSim:
             pass  # the fake is gone (a restart): its windows are gone with it
 
     async def post_raw(self, query: dict[str, str], body: str | bytes) -> Reply:
+        """POST a body with the given query as is (for forged or malformed requests); the reply
+        decoded when it is XML."""
         if self._session is None:
             await self.__aenter__()
-        assert self._session is not None
-        async with self._session.post(self.url, params=query, data=body) as resp:
+        async with self.session.post(self.url, params=query, data=body) as resp:
             text = await resp.text()
             reply = Reply(resp.status, text)
         if resp.status == 200 and text.startswith("<xml>"):
@@ -167,7 +176,9 @@ class WeChatSim:
     def _decode(self, reply: Reply, query: dict[str, str]) -> None:
         data: dict[str, Any] = xmltodict.parse(reply.body)["xml"]
         if "Encrypt" in data:
-            assert self.crypto is not None
+            if self.crypto is None:
+                raise RuntimeError("the server answered encrypted, but the simulator was "
+                                   "given no AES key")
             xml = self.crypto.decrypt_message(reply.body, data["MsgSignature"],
                                               data["TimeStamp"], data["Nonce"])
             data = xmltodict.parse(xml)["xml"]
@@ -175,7 +186,9 @@ class WeChatSim:
         reply.content = data.get("Content")
 
     async def text(self, openid: str, content: str, **kw: Any) -> Reply:
+        """Send a text message from `openid`."""
         return await self.post(text_xml(openid, content, **kw))
 
     async def event(self, openid: str, event: str, key: str = "", **kw: Any) -> Reply:
+        """Send an event (subscribe, CLICK, SCAN …) from `openid` with its key."""
         return await self.post(event_xml(openid, event, key, **kw))

@@ -98,11 +98,8 @@ def not_registered(conv: ConvState, lead: str = "", tail: str = "") -> Step:
 async def ensure_available(ctx: StepContext, *, phone: str | None = None,
                            uscc: str | None = None) -> None:
     """Tell the owner now, not after the SMS, that the phone or USCC is taken."""
-    check = getattr(ctx.ports.platform, "check_available", None)
-    if check is None:  # a platform without the early check: register() still refuses
-        return
     try:
-        await check(phone=phone, uscc=uscc)
+        await ctx.ports.platform.check_available(phone=phone, uscc=uscc)
     except PlatformError as exc:
         raise Invalid(exc.message) from None
 

@@ -40,6 +40,10 @@ def _said(text: str) -> str:
 
 
 class AccountDeleteDialog(Dialog):
+    """注销账号: says what goes and what stays and asks for the confirmation phrase (a bare
+    确认 is asked about once more), then erases the account through the platform;
+    anything else cancels."""
+
     name = "account_delete"
     title = "注销账号"
     resumable = False  # a yes/no question is not kept for 继续填写

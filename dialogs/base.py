@@ -57,16 +57,21 @@ class ConvState:
     forget: Forget | None = None
 
     def clear_dialog(self) -> None:
+        """Close the active dialog: its name, state, answers and scratch go; what was put
+        aside (`paused`, `kept`) and the pending choice stay."""
         self.dialog = None
         self.state = None
         self.values = {}
         self.scratch = {}
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
+        """The active dialog as a JSON-able dict stamped `now`, to put aside in `paused`
+        and bring back with `restore`."""
         return {"dialog": self.dialog, "state": self.state, "values": self.values,
                 "scratch": self.scratch, "at": now.isoformat()}
 
     def restore(self, snap: dict[str, Any]) -> None:
+        """Make a `snapshot` the active dialog again (copies: the snapshot stays intact)."""
         self.dialog = snap["dialog"]
         self.state = snap["state"]
         self.values = dict(snap.get("values") or {})
@@ -75,6 +80,10 @@ class ConvState:
 
 @dataclass
 class StepContext:
+    """What one step of a dialog is given besides the conversation: who is talking, the
+    message's time (`now`, never the clock), the delivery's idempotency key that every
+    write to the platform must carry, and the ports to the outside."""
+
     openid: str
     now: datetime
     idem_key: str
@@ -102,6 +111,9 @@ class StepContext:
 
 @dataclass
 class Step:
+    """The result of one dialog step: what to say, and whether the message was taken
+    (`rejected` lets the router try it as something else) or chains into another dialog."""
+
     say: list[Reply] = field(default_factory=list)
     # The message did not answer the current question (the router may try the FAQ).
     rejected: bool = False
@@ -111,6 +123,7 @@ class Step:
 
     @classmethod
     def text(cls, *parts: str, **kw: Any) -> Step:
+        """One text reply made of the non-empty `parts`, a blank line between them."""
         return cls(say=[Text("\n\n".join(p for p in parts if p))], **kw)
 
 
@@ -118,16 +131,26 @@ class Dialog:
     """Base of every conversation. Forms use `dialogs.form.FormDialog`; list-like
     dialogs (my demands, switching enterprise) subclass this directly."""
 
+    # Unique key the registry, the conversation row and `Step.start` name it by.
     name: str = ""
+    # What the user reads of it (「注册」, 「发布需求」).
     title: str = ""
+    # False for a dialog with nothing worth keeping: the router closes it instead of
+    # putting it aside for 继续填写 (lists, searches, a yes/no question).
+    resumable: bool = True
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        """Take the conversation over and ask the first question; `arg` is the text that
+        started it (values may be read from it) or `registry.INLINE`."""
         raise NotImplementedError
 
     async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        """Answer the user's message at the current state. A message that does not
+        answer the question returns `rejected=True` and changes nothing."""
         raise NotImplementedError
 
     async def back(self, ctx: StepContext, conv: ConvState) -> Step:
+        """上一步: return to the previous question; by default there is none."""
         return Step.text("这一步没有上一步了。", await self.prompt(ctx, conv))
 
     async def edit(self, ctx: StepContext, conv: ConvState, what: str) -> Step | None:
@@ -143,7 +166,21 @@ class Dialog:
         return None
 
     def progress(self, conv: ConvState) -> str:
+        """How far the user got (「已填3项」), shown when offering to carry on; "" for none."""
         return ""
+
+    async def on_cancel(self, ctx: StepContext, conv: ConvState) -> str | None:
+        """取消 in this dialog: what to say when cancelling means something here (the
+        web-login question refuses the login); None for the router's plain cancel. The
+        router clears the dialog afterwards either way."""
+        return None
+
+    async def absorb(self, ctx: StepContext, conv: ConvState, *,
+                     only_empty: bool = False) -> Step | None:
+        """Values for this dialog said instead of the answer asked for (read from
+        `ctx.understood`); `only_empty` takes only those not answered yet. None when
+        nothing was taken, so the router tries other readings."""
+        return None
 
 
 class BrowsingDialog(Dialog):

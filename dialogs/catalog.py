@@ -19,7 +19,8 @@ from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_said import NAME as PUBLISH
 from dialogs.demand_said import PRODUCT_ARG
 from dialogs.registry import Intent
-from dialogs.validators import Invalid, normalize
+from dialogs.validators import Invalid
+from knowledge.normal import answer_text
 
 PRODUCTS, POLICIES = "products", "policies"
 PAGE_SIZE = 5
@@ -45,7 +46,7 @@ _TERM = re.compile(r"(个月|月|年|期)$")
 def parse_product_query(text: str) -> ProductQuery:
     """Amount, term and 担保方式 picked out of free text; the rest are search words."""
     words, amount, term, guarantee = [], None, None, None
-    for part in re.split(r"[\s,，、;；/]+", normalize(text)):
+    for part in re.split(r"[\s,，、;；/]+", answer_text(text)):
         if not part:
             continue
         lowered = part.lower()
@@ -107,6 +108,9 @@ def product_detail(p: Product, zone_names: dict[str, str]) -> str:
 
 
 class Products(BrowsingDialog):
+    """金融产品: search the catalogue's products by words, amount, term and guarantee, page
+    through the results, see one product and apply for it (a demand directed to it)."""
+
     name = PRODUCTS
     title = "金融产品"
 
@@ -190,7 +194,7 @@ class Products(BrowsingDialog):
         lines += [product_line(start + i, p) for i, p in enumerate(page.items, 1)]
         more = "，「下一页」看更多" if page.has_next else ""
         lines.append(f"回复序号看详情{more}，或发新的条件重新找。")
-        notice = getattr(ctx.ports.catalog, "notice", "")
+        notice = ctx.ports.catalog.notice
         if notice:
             lines.append(notice)
         conv.scratch["offset"] = start
@@ -268,6 +272,8 @@ def pack(texts: list[str], limit: int = MAX_BYTES) -> list[str]:
 
 
 class Policies(BrowsingDialog):
+    """政策专区: the zones, then a zone's policies, then one policy in full."""
+
     name = POLICIES
     title = "政策专区"
 

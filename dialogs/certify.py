@@ -34,6 +34,7 @@ from dialogs.certify_sign import AUTH_TEXT, SIGN
 from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
+from dialogs.replies import Text
 
 ORDER = ("person", "enterprise", "authorisation")
 FORM_OF = {"person": "certify_person", "enterprise": "certify_enterprise",
@@ -61,11 +62,14 @@ class StepForm(FormDialog):
         if conv.dialog != self.name:  # the guard refused
             return step
         intro = self.intros.get(conv.values.get("_mode", ""), "")
-        return Step.text(intro, *(getattr(r, "content", "") for r in step.say))
+        return Step.text(intro, *(r.content for r in step.say if isinstance(r, Text)))
 
 
 # --- the dispatcher -------------------------------------------------------------------
 class CertifyDialog(Dialog):
+    """认证授权: finds the certification steps still to do (person, enterprise, authorisation
+    letter) and starts the first, chaining to the next as each completes."""
+
     name = "certify"
     title = "认证授权"
 

@@ -12,9 +12,9 @@ through the platform port and what was started carries on; 不同意 changes not
 from __future__ import annotations
 
 from adapters.platform_port import PlatformError, Profile
-from dialogs import validators
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.registry import Intent
+from knowledge.normal import answer_text
 
 CONSENT_VERSION = "RXF-PI-2026.1"
 
@@ -53,7 +53,7 @@ _MORE_WORDS = ("详细", "详情", "完整规则", "看完整规则", "查看详
 
 def answer(text: str) -> str | None:
     """同意 / 不同意 / 详细, or None. 不同意 contains 同意: the 不 decides first."""
-    word = validators.normalize(text).rstrip("。.!！").lower()
+    word = answer_text(text).rstrip("。.!！").lower()
     if "不同意" in word or word in _REFUSE_WORDS:
         return REFUSE
     if word in _MORE_WORDS:

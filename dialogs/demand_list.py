@@ -37,6 +37,9 @@ EDIT_DRAFT = ("1", "编辑", "继续编辑", "修改", "修改草稿", "提交",
 
 
 class DemandList(BrowsingDialog):
+    """我的需求: the active enterprise's demands page by page, optionally of one status; one
+    demand's detail and withdrawal from there."""
+
     name = NAME
     title = "我的需求"
 

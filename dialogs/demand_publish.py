@@ -30,7 +30,8 @@ from dialogs.demand_text import (
 from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
-from dialogs.validators import Invalid, SoftInvalid, normalize
+from dialogs.validators import Invalid, SoftInvalid
+from knowledge.normal import answer_text
 from knowledge.slots import nicknames
 from state_machines.form import SUMMARY
 
@@ -104,7 +105,7 @@ def parse_term(text: str, ctx: StepContext, values: dict[str, Any]) -> Any:
 
 
 def parse_purpose(text: str, ctx: StepContext, values: dict[str, Any]) -> str:
-    purpose = normalize(text)
+    purpose = answer_text(text)
     if len(purpose) < 2 or purpose.isdigit():
         raise Invalid("请用几个字说明贷款用途，例如：采购原材料。")
     if len(purpose) > MAX_PURPOSE:

@@ -66,7 +66,7 @@ async def _answer(ctx: StepContext, conv: ConvState, asked: str, *, inline: bool
         head += "能覆盖这个金额的：" if slots.amount is not None else f"额度最高的{len(best)}款："
         tail = "能批多少由金融机构按企业经营、纳税和征信情况审批，发布需求后机构会联系您。"
     lines = [head] + [product_line(i, p) for i, p in enumerate(best, 1)]
-    notice = getattr(ctx.ports.catalog, "notice", "")
+    notice = ctx.ports.catalog.notice if ctx.ports.catalog is not None else ""
     if inline:
         return Step.text("\n".join(lines), tail + notice)
     conv.clear_dialog()

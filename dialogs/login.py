@@ -40,6 +40,9 @@ def _answer(result: LoginResult) -> str:
 
 
 class LoginDialog(Dialog):
+    """网页端登录: after scanning a web-login QR code, asks the user to confirm or refuse the
+    login (取消 refuses it)."""
+
     name = "login"
     resumable = False  # a 5-minute QR question is not worth a 7-day 继续填写
     title = "网页端登录"

@@ -33,7 +33,8 @@ def _minute(at: datetime) -> str:
 
 def _account(data: PersonalData) -> str:
     account = data.profile.account
-    assert account is not None
+    if account is None:  # export answers a user without an account before rendering
+        raise ValueError("render() needs the personal data of an account")
     return "\n".join((
         "【账号】",
         f"法人姓名：{account.legal_name}",

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Text:
+    """A text reply (a passive reply or a customer-service message); consecutive texts of one
+    step are merged into one message."""
+
     content: str
 
 

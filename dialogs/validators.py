@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from itertools import accumulate
 
-from knowledge.normal import clean
+from knowledge.normal import answer_text
 
 
 class Invalid(Exception):
@@ -43,16 +43,16 @@ _SPACES_DASHES = re.compile(f"[\\s{_DASHES}]+")
 _DOTS = re.compile("[·・•‧∙⋅.]")
 
 
-def normalize(text: str) -> str:
-    """NFKC (full-width -> half-width), drop invisible characters, strip."""
+def _text(text: str) -> str:
+    """knowledge.normal.answer_text, refusing what is not text at all."""
     if not isinstance(text, str):
         raise Invalid("没有收到文字内容，请重新输入。")
-    return clean(text)
+    return answer_text(text)
 
 
 def _compact(text: str) -> str:
-    """normalize() and remove every space and dash: for number-like fields."""
-    return _SPACES_DASHES.sub("", normalize(text))
+    """_text() and remove every space and dash: for number-like fields."""
+    return _SPACES_DASHES.sub("", _text(text))
 
 
 def _upper(text: str) -> str:
@@ -76,7 +76,7 @@ def _is_symbol(ch: str) -> bool:
 
 def mobile(text: str) -> str:
     """Mainland mobile: 11 digits matching ^1[3-9][0-9]{9} after dropping +86/0086/86."""
-    t = re.sub(r"[\s()" + _DASHES + "]+", "", normalize(text))
+    t = re.sub(r"[\s()" + _DASHES + "]+", "", _text(text))
     if not t:
         raise Invalid("请输入11位手机号。")
     for prefix in ("+86", "0086", "86"):
@@ -100,7 +100,7 @@ def mobile(text: str) -> str:
 
 def person_name(text: str) -> str:
     """2–20 Chinese characters, with '·' between the parts of a name."""
-    t = _DOTS.sub("·", re.sub(r"\s+", "", normalize(text)))
+    t = _DOTS.sub("·", re.sub(r"\s+", "", _text(text)))
     if not t:
         raise Invalid("请输入姓名。")
     if any(ch.isdigit() for ch in t):
@@ -124,7 +124,7 @@ def person_name(text: str) -> str:
 
 def foreign_name(text: str) -> str:
     """Name as on a 外国人永久居留身份证: Latin letters, spaces, - ' . , and/or Chinese."""
-    t = " ".join(normalize(text).replace("’", "'").split())
+    t = " ".join(_text(text).replace("’", "'").split())
     if not t:
         raise Invalid("请输入证件上的姓名。")
     if any(ch.isdigit() for ch in t):
@@ -144,7 +144,7 @@ def foreign_name(text: str) -> str:
 
 def company_name(text: str) -> str:
     """2–60 chars of Chinese, letters, digits, （）·-& ; parens become full-width."""
-    t = re.sub(f"[{_DASHES}]", "-", _DOTS.sub("·", normalize(text)))
+    t = re.sub(f"[{_DASHES}]", "-", _DOTS.sub("·", _text(text)))
     # Registry names use full-width parens; store one form so lookups match.
     t = t.replace("(", "（").replace(")", "）")
     # A space only survives between two Latin letters/digits ("ABB Tech").
@@ -361,7 +361,7 @@ _NO = frozenset("否 不 不是 都不是 不对 不好 不同意 不确认 取�
 def yes_no(text: str) -> bool:
     """是/好/确认/同意/可以/y/yes/1 -> True; 否/不/不同意/取消/n/no/2 -> False."""
     # Spoken particles after the word ("是的呀", "对啊") change nothing.
-    t = re.sub(r"[\s。.!！~～,，]+", "", normalize(text).lower()).rstrip("啊呀嘛哈")
+    t = re.sub(r"[\s。.!！~～,，]+", "", _text(text).lower()).rstrip("啊呀嘛哈")
     if t in _YES:
         return True
     if t in _NO:
@@ -374,7 +374,7 @@ _NO_ACCOUNT = frozenset("无 没有 跳过 - / 暂无 不填 没 无账号 没�
 
 def optional_account(text: str) -> str | None:
     """水/电/气 account number, 2–30 of digits/letters/-; "无", "跳过", "-" -> None."""
-    t = re.sub(f"[{_DASHES}]", "-", re.sub(r"\s+", "", normalize(text))).rstrip("。.")
+    t = re.sub(f"[{_DASHES}]", "-", re.sub(r"\s+", "", _text(text))).rstrip("。.")
     if t.lower() in _NO_ACCOUNT or set(t) == {"-"}:
         return None
     if not t:

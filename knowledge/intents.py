@@ -18,9 +18,10 @@ from typing import Any
 import yaml
 
 from knowledge.loader import FaqError, Knowledge, knowledge_dir
+from knowledge.normal import match_key
 from knowledge.ranking import Ranked, Ranker, Ranking, Tuning, prepare
 from knowledge.slots import LEXICON_NAME, Lexicon, LexiconError, lexicon, read_slots
-from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, normalise
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD
 
 INTENTS_FILE = "intents.yaml"
 NONE = "NONE"
@@ -36,6 +37,9 @@ INTENT_TUNING = Tuning(
 
 @dataclass(frozen=True)
 class IntentSpec:
+    """One intent of intents.yaml: its key (as the registry knows it), its label for asking
+    about it, whether it is a question answered with facts, and its example sentences."""
+
     key: str
     label: str  # how the bot names it when asking which of two was meant
     question: bool  # answered with facts: preferred over an FAQ answer
@@ -44,6 +48,9 @@ class IntentSpec:
 
 @dataclass(frozen=True)
 class IntentData:
+    """Everything intents.yaml declares: the intents, and the stop words intent matching
+    keeps (they tell intents apart, though the FAQ ignores them)."""
+
     intents: tuple[IntentSpec, ...]
     keep_words: frozenset[str] = field(default_factory=frozenset)
 
@@ -69,7 +76,7 @@ def read_intents(directory: Path | None = None) -> tuple[IntentData, list[str]]:
             continue
         examples = tuple(str(e).strip() for e in body["examples"])
         for example in examples:
-            folded = normalise(example)
+            folded = match_key(example)
             if not folded:
                 problems.append(f"{INTENTS_FILE}: {key}: empty example {example!r}")
             elif folded in seen:

@@ -11,8 +11,9 @@ from typing import Any
 
 import yaml
 
+from knowledge.normal import match_key
 from knowledge.overlay import FaqChange, apply_changes
-from knowledge.text import SynonymMap, normalise
+from knowledge.text import SynonymMap
 
 DEFAULT_DIR = Path(__file__).resolve().parent
 FAQ_FILE, SYNONYMS_FILE = "faq.yaml", "synonyms.yaml"
@@ -38,6 +39,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class FaqEntry:
+    """One FAQ entry: the question, other ways to ask it, the answer and the ids of related
+    entries offered after it."""
+
     id: str
     question: str
     variants: tuple[str, ...]
@@ -59,6 +63,9 @@ UserWord = tuple[str, int | None, str | None]
 
 @dataclass
 class Knowledge:
+    """The knowledge folder loaded and checked: FAQ entries, synonyms, stop words and the
+    user dictionary for jieba."""
+
     entries: tuple[FaqEntry, ...] = ()
     synonyms: dict[str, str] = field(default_factory=dict)  # alias -> canonical
     stopwords: frozenset[str] = frozenset()
@@ -92,19 +99,19 @@ def _parse_synonyms(data: Any, problems: list[str]) -> dict[str, str]:
         problems.append(f"{SYNONYMS_FILE}: must map a canonical term to a list of aliases")
         return {}
     alias_to_canonical: dict[str, str] = {}
-    canonicals = {normalise(str(c)) for c in data}
+    canonicals = {match_key(str(c)) for c in data}
     for canonical, aliases in data.items():
-        if not isinstance(canonical, str) or not normalise(canonical):
+        if not isinstance(canonical, str) or not match_key(canonical):
             problems.append(f"{SYNONYMS_FILE}: empty canonical term {canonical!r}")
             continue
         if not isinstance(aliases, list) or not aliases:
             problems.append(f"{SYNONYMS_FILE}: {canonical}: aliases must be a non-empty list")
             continue
         for alias in aliases:
-            key = normalise(str(alias)) if isinstance(alias, str) else ""
+            key = match_key(str(alias)) if isinstance(alias, str) else ""
             if not key:
                 problems.append(f"{SYNONYMS_FILE}: {canonical}: empty alias {alias!r}")
-            elif key == normalise(canonical):
+            elif key == match_key(canonical):
                 problems.append(f"{SYNONYMS_FILE}: {canonical}: alias equals its canonical term")
             elif key in canonicals:
                 problems.append(
@@ -157,7 +164,7 @@ def _parse_entries(data: Any, problems: list[str]) -> list[FaqEntry]:
             problems.append(f"{FAQ_FILE}: {name}: id must match [a-z][a-z0-9_]*")
             continue
         question, answer = item.get("question"), item.get("answer")
-        if not isinstance(question, str) or not normalise(question):
+        if not isinstance(question, str) or not match_key(question):
             problems.append(f"{FAQ_FILE}: {name}: empty question")
             question = ""
         if not isinstance(answer, str) or not answer.strip():
@@ -173,7 +180,7 @@ def _parse_entries(data: Any, problems: list[str]) -> list[FaqEntry]:
             problems.append(f"{FAQ_FILE}: {name}: variants must be a list of strings")
             variants = []
         for variant in variants:
-            if not normalise(variant):
+            if not match_key(variant):
                 problems.append(f"{FAQ_FILE}: {name}: empty variant {variant!r}")
         if related is None:
             problems.append(f"{FAQ_FILE}: {name}: related must be a list of ids")
@@ -206,7 +213,7 @@ def _check_entries(entries: list[FaqEntry], synonyms: SynonymMap, problems: list
             problems.append(f"{FAQ_FILE}: entry {entry.id!r}: related ids repeated")
         # Compared as the matcher sees them: a duplicate would make two entries tie.
         for text in entry.texts:
-            key = synonyms.apply(normalise(text))
+            key = synonyms.apply(match_key(text))
             if not key:
                 continue
             if key in owner:

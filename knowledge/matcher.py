@@ -30,6 +30,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Candidate:
+    """An FAQ entry ranked for a message, with its confidence (about 0..1)."""
+
     entry: FaqEntry
     score: float  # normalised confidence, about 0..1
 
@@ -44,6 +46,9 @@ class FaqResult:
 
 
 class FaqMatcher:
+    """The FAQ (adapters.ports.FaqPort): ranks entries for a message and decides between an
+    answer, suggestions and nothing. Pure and in memory; build it with `load`."""
+
     def __init__(self, knowledge: Knowledge, tuning: Tuning | None = None) -> None:
         tokenizer, terms = prepare(knowledge)
         self._tokenizer = tokenizer

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import cn2an
 
-from knowledge.normal import clean
+from knowledge.normal import answer_text
 
 
 class Unreadable(Exception):
@@ -111,7 +111,7 @@ def _cn2an_amount(t: str) -> Decimal:
 
 def parse_amount(text: str) -> Decimal:
     """A loan amount in 元: 200000, 200,000, 20万, 20w, 二十万元, 0.5亿, ¥200000 ..."""
-    t = re.sub(r"\s+", "", clean(text).lower())
+    t = re.sub(r"\s+", "", answer_text(text).lower())
     for word in _NOISE:
         t = t.replace(word, "")
     t = t.replace("w", "万").replace("k", "千")
@@ -173,7 +173,7 @@ def _term_number(s: str) -> Decimal:
 
 def parse_term_months(text: str) -> int | None:
     """Loan term in months: 12, 12个月, 十二个月, 1年 -> 12, 一年半 -> 18; 不限 -> None."""
-    t = re.sub(r"\s+", "", clean(text)).rstrip("。.")
+    t = re.sub(r"\s+", "", answer_text(text)).rstrip("。.")
     t = t.removeprefix("期限").removeprefix("贷款")
     if t in _UNLIMITED:
         return None

@@ -24,8 +24,9 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from knowledge.loader import Knowledge
+from knowledge.normal import match_key
 from knowledge.pinyin import blurred, spellings, word_pinyin
-from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, SynonymMap, Tokenizer, init_jieba, normalise
+from knowledge.text import BIGRAM, CHAR, PINYIN, WORD, SynonymMap, Tokenizer, init_jieba
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,7 @@ def prepare(knowledge: Knowledge, stopwords: frozenset[str] | None = None, *,
     # must keep them whole.
     extra = [(t, None, None) for t in sorted(synonyms.canonical_terms) if len(t) > 1]
     init_jieba([*knowledge.userdict, *extra])
-    userdict = (normalise(word) for word, _, _ in knowledge.userdict)
+    userdict = (match_key(word) for word, _, _ in knowledge.userdict)
     terms = frozenset(w for w in (*synonyms.canonical_terms, *userdict) if len(w) > 1)
     tokenizer = Tokenizer(synonyms, knowledge.stopwords if stopwords is None else stopwords,
                           chars=chars)

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.normal import clean
+from knowledge.normal import answer_text
 from knowledge.numbers import UNLIMITED, Unreadable, parse_amount, parse_term_months
 
 LEXICON_NAME = "lexicon.yaml"
@@ -94,6 +94,9 @@ class Words:
 
 @dataclass(frozen=True)
 class Lexicon:
+    """The words slots are read with: institutions, loan kinds and guarantees (each with its
+    aliases), and the name parts too common to tell an enterprise by."""
+
     institutions: Words
     loan_kinds: Words
     guarantees: Words
@@ -229,7 +232,7 @@ def read_slots(text: str, lex: Lexicon | None = None,
     amount (一年 is no money), loan kinds before 担保方式 (创业担保贷 is a kind) and
     institutions before 担保方式 (信用社 is no 信用)."""
     lex = lex or lexicon()
-    lowered = clean(text).replace(ENTERPRISE_MARK, f" {ENTERPRISE} ").lower()
+    lowered = answer_text(text).replace(ENTERPRISE_MARK, f" {ENTERPRISE} ").lower()
     work = lowered
     spans: list[tuple[tuple[int, int], str]] = []
     if enterprises:  # the user's own enterprises, named in full or in short
@@ -270,7 +273,7 @@ _SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|专
 def match_enterprise(text: str, names: list[str], lex: Lexicon | None = None) -> str | None:
     """The one enterprise of `names` the text names, by full name or a distinctive part
     of it (曲靖恒达, 滇云商贸, 高黎贡); None when none or several fit."""
-    found = enterprise_span(clean(text), names, lex)
+    found = enterprise_span(answer_text(text), names, lex)
     return found[0] if found else None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 import jieba
 
-from knowledge.normal import normalise
+from knowledge.normal import match_key
 
 # Namespaces of index features. Words and bigrams are kept apart so a two-character
 # word is not counted twice; single characters only rescue typos, so they weigh little.
@@ -40,7 +40,7 @@ class SynonymMap:
     """
 
     def __init__(self, alias_to_canonical: Mapping[str, str]) -> None:
-        self._map = {normalise(a): normalise(c) for a, c in alias_to_canonical.items()}
+        self._map = {match_key(a): match_key(c) for a, c in alias_to_canonical.items()}
         self._map = {a: c for a, c in self._map.items() if a}
         # Canonical terms match themselves so that an alias inside them cannot fire.
         for canonical in set(self._map.values()):
@@ -90,11 +90,11 @@ class Tokenizer:
         self.synonyms = synonyms
         # Single-character features; the intents weigh them nothing, so skip building them.
         self.chars = chars
-        self.stopwords = frozenset(normalise(w) for w in stopwords if normalise(w))
+        self.stopwords = frozenset(match_key(w) for w in stopwords if match_key(w))
 
     def content_words(self, text: str) -> list[str]:
         """jieba words of the normalised, synonym-mapped text, stop words removed."""
-        rewritten = self.synonyms.apply(normalise(text)[:MAX_QUERY_CHARS])
+        rewritten = self.synonyms.apply(match_key(text)[:MAX_QUERY_CHARS])
         hmm = len(rewritten) <= HMM_CHARS
         words: list[str] = []
         # Slot placeholders (knowledge.slots) are words of their own: normalised text has

@@ -23,7 +23,7 @@ from typing import Literal
 
 from knowledge.intents import NONE, IntentMatcher, IntentSpec
 from knowledge.loader import load_knowledge
-from knowledge.normal import clean
+from knowledge.normal import answer_text
 from knowledge.slots import Slots, enterprise_span, read_slots
 from knowledge.text import PLACEHOLDERS, looks_like_question
 
@@ -42,6 +42,10 @@ CONFIRM_MIN, CONFIRM_RATIO = 0.4, 1.4
 
 @dataclass(frozen=True)
 class Understanding:
+    """How one message reads: an intent (`kind` "intent", with its confidence), two close ones
+    or one likely one to ask about ("ambiguous", `choices`), or nothing ("none"); the
+    values it names (`slots`) and whether it reads as a question."""
+
     text: str
     kind: Kind = "none"
     intent: str | None = None
@@ -66,6 +70,9 @@ CACHED_READINGS, CACHED_CHARS = 4096, 40
 
 
 class Understander:
+    """Reads messages (adapters.ports.UnderstanderPort): intent and slots, with the user's
+    enterprise names when asked; readings of short texts are cached."""
+
     def __init__(self, intents: IntentMatcher) -> None:
         self.intents = intents
         self._cached = lru_cache(maxsize=CACHED_READINGS)(self.read)
@@ -93,7 +100,7 @@ class Understander:
         return reading if named is None else self._read_named(reading.text, enterprises, named)
 
     def _named(self, text: str, enterprises: list[str]) -> str | None:
-        found = enterprise_span(clean(text[:MAX_CHARS]), enterprises, self.intents.lex)
+        found = enterprise_span(answer_text(text[:MAX_CHARS]), enterprises, self.intents.lex)
         return found[0] if found else None
 
     def _read_named(self, text: str, enterprises: list[str], named: str) -> Understanding:

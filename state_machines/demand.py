@@ -53,6 +53,9 @@ INSTITUTION = "institution"
 
 @dataclass(frozen=True)
 class MoveRule:
+    """One move of the lifecycle: its action, which statuses it leaves from and goes to, who
+    may make it, the approval-record node it writes and the push it queues."""
+
     action: str
     verb: str  # for refusals: "当前状态为待放款，不能关注"
     sources: tuple[str, ...]
@@ -93,6 +96,9 @@ class DemandCase:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who attempts a move: the enterprise, or an institution (and whether it serves the
+    enterprise's region, which an undirected demand requires of it)."""
+
     kind: str  # ENTERPRISE | INSTITUTION
     institution_id: str | None = None
     institution_name: str = ""
@@ -100,7 +106,10 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class MoveOutcome:
+    """A move the lifecycle allowed: the rule applied, the status before and after, the amount
+    it carries (grant, disburse) and the reason given (reject)."""
+
     rule: MoveRule
     from_status: str
     to_status: str
@@ -109,6 +118,9 @@ class Outcome:
 
 
 class DemandLifecycle:
+    """The lifecycle machine (this module's docstring): `move` applies an action to a demand's
+    case or raises IllegalMove with a message for the user."""
+
     def __init__(self) -> None:
         transitions = [
             {"trigger": r.action, "source": list(r.sources), "dest": r.dest,
@@ -123,7 +135,7 @@ class DemandLifecycle:
         return tuple(a for a, r in RULES.items() if status in r.sources)
 
     def move(self, case: DemandCase, action: str, actor: Actor, *,
-             amount: Decimal | None = None, reason: str = "") -> Outcome:
+             amount: Decimal | None = None, reason: str = "") -> MoveOutcome:
         """Run one move on `case` (its state changes) or raise MoveRefused saying why."""
         rule = RULES.get(action)
         if rule is None:
@@ -141,7 +153,7 @@ class DemandLifecycle:
         moved = amount
         if action == "disburse" and moved is None:
             moved = case.granted
-        return Outcome(rule, before, case.state, moved, reason.strip())
+        return MoveOutcome(rule, before, case.state, moved, reason.strip())
 
     def model_count(self) -> int:
         return len(self._machine.models)

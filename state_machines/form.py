@@ -36,6 +36,9 @@ class FormModel:
 
 
 class FormMachine:
+    """The machine of one form type (this module's docstring): which field comes next, what
+    上一步 and 修改 lead to, and which answers stop applying when others change."""
+
     def __init__(self, name: str, fields: Sequence[tuple[str, Condition | None]]) -> None:
         self.name = name
         self.keys = [key for key, _ in fields]

@@ -10,7 +10,7 @@ import yaml
 from knowledge.cli import format_ranking
 from knowledge.loader import REQUIRED_IDS
 from knowledge.matcher import FaqMatcher, FaqResult
-from knowledge.text import normalise
+from knowledge.normal import match_key
 
 EVAL = yaml.safe_load((Path(__file__).parent / "faq_eval.yaml").read_text(encoding="utf-8"))
 
@@ -45,9 +45,9 @@ def test_eval_set_is_big_enough_and_names_real_entries(matcher: FaqMatcher) -> N
 
 
 def test_eval_questions_are_not_copies_of_faq_texts(matcher: FaqMatcher) -> None:
-    faq_texts = {normalise(t) for e in matcher.entries for t in e.texts}
+    faq_texts = {match_key(t) for e in matcher.entries for t in e.texts}
     cases = EVAL["in_domain"] + EVAL["holdout_in_domain"]
-    copied = [c["q"] for c in cases if normalise(c["q"]) in faq_texts]
+    copied = [c["q"] for c in cases if match_key(c["q"]) in faq_texts]
     assert copied == []
 
 

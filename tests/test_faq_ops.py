@@ -173,7 +173,8 @@ async def test_a_broken_overlay_keeps_the_old_answers_serving(make_harness: Make
         session.add(FaqEditRow(version=2, at=h.clock(), actor="王芳", action="add_phrasing",
                                entry_id="gone_entry", text="食堂在哪", covered=0))
     assert not (await h.runtime.faq_overlay.refresh()).ok
-    assert (await h.runtime.faq_overlay.refresh()).message == "unchanged"  # logged once, not per poll
+    # Logged once, not at every poll.
+    assert (await h.runtime.faq_overlay.refresh()).message == "unchanged"
     assert h.runtime.ports.faq is serving and h.runtime.faq_overlay.version == 1
     assert CONTACT in await h.say("停车位在哪里")
     assert not (await h.runtime.reload_faq()).ok  # SIGHUP too

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from dialogs import validators as v
 from dialogs.validators import Invalid, SoftInvalid
+from knowledge.normal import answer_text
 
 TODAY = date(2026, 1, 1)
 
@@ -377,5 +378,5 @@ def test_any_text_returns_or_raises_invalid(text: str) -> None:
             assert_reason(bad.reason)
 
 
-def test_normalize() -> None:
-    assert v.normalize("　ＡＢＣ１２３\u200b ") == "ABC123"
+def test_answer_text() -> None:
+    assert answer_text("　ＡＢＣ１２３\u200b ") == "ABC123"

@@ -26,7 +26,7 @@ from bot.events import EventHandler
 from bot.faq_log import FaqLog
 from bot.faq_overlay import FaqOverlay, Reloaded
 from bot.faq_reply import FaqResponder
-from bot.handler import Bot
+from bot.handler import MessageHandler
 from bot.locks import UserLocks
 from bot.push_results import TemplateResults
 from bot.push_worker import PushWorker
@@ -67,6 +67,10 @@ def load_understander(directory: Path | None = None) -> Understander:
 
 @dataclass
 class Runtime:
+    """One server process's (or one command's) running parts, built by build_runtime:
+    the database engines and sessions, the cipher, the ports, the message handler, the
+    push worker and the FAQ overlay, plus the background tasks it started."""
+
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
@@ -75,7 +79,7 @@ class Runtime:
     registry: Registry
     api: WeChatApiClient
     worker: PushWorker
-    bot: Bot
+    bot: MessageHandler
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
@@ -98,6 +102,8 @@ class Runtime:
         return outcome
 
     def start_background(self) -> None:
+        """Start the push worker, the FAQ-edit poller and housekeeping (a server process
+        does; a one-off command does not)."""
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
         if self.ports.faq is not None:  # operators' FAQ edits, live without a restart
             self.tasks.append(asyncio.create_task(self.faq_overlay.run(self.stop),
@@ -193,7 +199,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                                            pool_size=settings.db_lock_pool_size, max_overflow=0,
                                            autocommit=True, pre_ping=False)
     results = TemplateResults(sessions, clock)
-    bot = Bot(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
+    bot = MessageHandler(store=ConversationStore(runner, cipher), locks=UserLocks(lock_engine),
               router=router, ports=ports,
               events=EventHandler(router, results.record, FollowerSources(runner).record),
               budget=settings.reply_budget, rate_limit=settings.rate_limit_per_minute,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -25,6 +25,8 @@ import yaml
 # product's institution_id and search keywords), while the port's versions carry what a
 # dialog shows (the institution's name) and are made from these in adapters/catalog.py.
 from adapters.platform_port import Policy, Zone
+
+T = TypeVar("T")
 
 DATA_DIR = Path(__file__).resolve().parent
 DEFAULT_REGISTRY = DATA_DIR / "registry.yaml"
@@ -54,14 +56,16 @@ def _require(ok: object, problem: str) -> None:
         raise ValueError(problem)
 
 
-def _check_formats(entry: object) -> None:
-    for name, pattern in _REGISTRY_FORMATS.items():
-        value = getattr(entry, name, None)
-        _require(value is None or pattern.fullmatch(value), f"malformed {name} {value!r}")
+def _check_formats(**values: str) -> None:
+    for name, value in values.items():
+        _require(_REGISTRY_FORMATS[name].fullmatch(value), f"malformed {name} {value!r}")
 
 
 @dataclass(frozen=True)
 class County:
+    """A county-level division (区/县/市) of a Yunnan prefecture; `full_name` is the
+    canonical region string stored with an enterprise (玉溪市红塔区)."""
+
     name: str
     code: str | None
     prefecture: str
@@ -74,6 +78,9 @@ class County:
 
 @dataclass(frozen=True)
 class Prefecture:
+    """A Yunnan prefecture (州/市) with its counties; refuses on load a county whose
+    administrative code lies outside it."""
+
     name: str
     code: str | None
     counties: tuple[County, ...]
@@ -88,6 +95,8 @@ class Prefecture:
 
 @dataclass(frozen=True)
 class LoanKind:
+    """A loan kind (流动资金贷款 …): its key in demands and its name for users."""
+
     key: str
     name: str
 
@@ -97,6 +106,9 @@ Place = tuple[Prefecture, County | None]
 
 @dataclass(frozen=True)
 class Institution:
+    """A demo financial institution and the regions it serves (全省, prefectures, or
+    prefecture + county names), checked on load."""
+
     id: str
     name: str
     kind: str
@@ -119,6 +131,9 @@ class Institution:
 
 @dataclass(frozen=True)
 class Product:
+    """A demo loan product as the YAML declares it (amounts in 元, rates in percent a year),
+    checked on load; `adapters.catalog` turns it into the port's Product."""
+
     id: str
     name: str
     institution_id: str
@@ -144,16 +159,22 @@ class Product:
 
 @dataclass(frozen=True)
 class RegistryPerson:
+    """A person of the demo verification registry (three-factor check); formats checked on
+    load."""
+
     name: str
     id_number: str
     phone: str
 
     def __post_init__(self) -> None:
-        _check_formats(self)
+        _check_formats(id_number=self.id_number, phone=self.phone)
 
 
 @dataclass(frozen=True)
 class RegistryEnterprise:
+    """An enterprise of the demo business registry (four-factor check) and its region;
+    formats checked on load."""
+
     name: str
     uscc: str
     legal_rep: str
@@ -161,7 +182,7 @@ class RegistryEnterprise:
     region: str
 
     def __post_init__(self) -> None:
-        _check_formats(self)
+        _check_formats(uscc=self.uscc, legal_rep_id=self.legal_rep_id)
 
 
 Registry = tuple[tuple[RegistryPerson, ...], tuple[RegistryEnterprise, ...]]
@@ -169,6 +190,9 @@ Registry = tuple[tuple[RegistryPerson, ...], tuple[RegistryEnterprise, ...]]
 
 @dataclass(frozen=True)
 class CatalogData:
+    """The whole demo catalogue (regions, zones, loan kinds, institutions, products,
+    policies), checked across files on load: every reference resolves."""
+
     prefectures: tuple[Prefecture, ...]
     zones: tuple[Zone, ...]
     loan_kinds: tuple[LoanKind, ...]
@@ -233,16 +257,16 @@ class CatalogData:
         return tuple(i for i in self.institutions if i.serves(_canonical(place)))
 
     def zone(self, key: str) -> Zone:
-        return _pick(self.zones, "key", key)
+        return _pick((z for z in self.zones if z.key == key), key)
 
     def loan_kind(self, key: str) -> LoanKind:
-        return _pick(self.loan_kinds, "key", key)
+        return _pick((k for k in self.loan_kinds if k.key == key), key)
 
     def institution(self, id: str) -> Institution:
-        return _pick(self.institutions, "id", id)
+        return _pick((i for i in self.institutions if i.id == id), id)
 
     def product(self, id: str) -> Product:
-        return _pick(self.products, "id", id)
+        return _pick((p for p in self.products if p.id == id), id)
 
     def policies_for(self, zone: str) -> tuple[Policy, ...]:
         return tuple(p for p in self.policies if p.zone == zone)
@@ -277,11 +301,11 @@ def _canonical(place: Place) -> str:
     return place[1].full_name if place[1] is not None else place[0].name
 
 
-def _pick(items: Iterable[Any], attr: str, value: str) -> Any:
-    for item in items:
-        if getattr(item, attr) == value:
-            return item
-    raise KeyError(value)
+def _pick(found: Iterator[T], wanted: str) -> T:
+    """The first item found; KeyError naming what was wanted when there is none."""
+    for item in found:
+        return item
+    raise KeyError(wanted)
 
 
 def _county_aliases(name: str, extra: Iterable[str]) -> tuple[str, ...]:

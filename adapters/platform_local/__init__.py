@@ -15,10 +15,8 @@ from adapters.platform_local.privacy import PrivacyMixin
 
 
 class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, EraseMixin, LocalBase):
-    """The Platform port served from our own database (the embedded default)."""
-
-    async def close(self) -> None:
-        """Nothing to release: the engine is the runtime's."""
+    """The platform port (adapters.platform_port.Platform) on our own database: the embedded
+    mode, and the platform behind the tests' fake REST API."""
 
 
 __all__ = ["LocalPlatform"]

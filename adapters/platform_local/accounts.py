@@ -105,6 +105,8 @@ class WebLogin:
 
 
 class AccountsMixin(LocalBase):
+    """LocalPlatform's accounts, certification, authorisation and web-login scenes."""
+
     async def profile(self, openid: str) -> Profile:
         rows = await self.runner.run(_read_profile, openid)
         if not rows:

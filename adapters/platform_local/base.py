@@ -14,6 +14,9 @@ from adapters.session_phases import SessionPhases
 
 
 class LocalBase(SessionPhases):
+    """What the local platform's parts share: the sessions, the cipher for personal data,
+    the demo catalogue, the clock and the phase runner."""
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
                  catalog: CatalogData, clock: Callable[[], datetime],
                  runner: PhaseRunner | None = None) -> None:
@@ -22,3 +25,6 @@ class LocalBase(SessionPhases):
         self.catalog = catalog
         self.clock = clock
         self._use_runner(sessions, runner)
+
+    async def close(self) -> None:
+        """Nothing to release: the sessions belong to the runtime's engine."""

@@ -54,8 +54,8 @@ from state_machines.demand import (
     LIFECYCLE,
     Actor,
     DemandCase,
+    MoveOutcome,
     MoveRefused,
-    Outcome,
     amount_text,
 )
 
@@ -76,6 +76,9 @@ class _Who:
 
 
 class DemandsMixin(LocalBase):
+    """LocalPlatform's demands: the enterprise side (save, list, withdraw) and the
+    institution side (advance, for the CLI), moved by state_machines.demand."""
+
     # --- the enterprise side ------------------------------------------------------------
     async def save_demand(self, openid: str, enterprise_id: str, data: DemandInput, *,
                           submit: bool, idem_key: str, draft_no: str | None = None) -> Demand:
@@ -169,7 +172,8 @@ class DemandsMixin(LocalBase):
                 return self._load(session, row)
             account = session.scalar(select(AccountRow).where(AccountRow.openid == openid))
             enterprise = session.get(EnterpriseRow, row.enterprise_id)
-            assert account is not None and enterprise is not None
+            if account is None or enterprise is None:  # the foreign keys rule this out
+                raise LookupError(f"demand {demand_no} lost its account or enterprise row")
             case = self._case(row)
             outcome = _move(case, "withdraw", Actor(ENTERPRISE))
             row.idem_key = idem_key
@@ -191,7 +195,8 @@ class DemandsMixin(LocalBase):
             if row is None:
                 raise NotFound(f"没有单据号为{move.demand_no}的需求。", "not_found")
             enterprise = session.get(EnterpriseRow, row.enterprise_id)
-            assert enterprise is not None
+            if enterprise is None:  # the foreign key rules this out
+                raise LookupError(f"demand {move.demand_no} lost its enterprise row")
             serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
             name = tidy(institution.name)
             actor = Actor(INSTITUTION, institution.id, name,
@@ -251,7 +256,7 @@ class DemandsMixin(LocalBase):
 
     # --- writing a move ----------------------------------------------------------------
     def _apply(self, session: Session, row: DemandRow, case: DemandCase,
-               outcome: Outcome, who: _Who, now: datetime, *, handler: str,
+               outcome: MoveOutcome, who: _Who, now: datetime, *, handler: str,
                comment: str = "") -> None:
         row.status, row.taken_by, row.granted_amount = case.state, case.taken_by, case.granted
         if outcome.rule.action == "disburse":
@@ -267,7 +272,7 @@ class DemandsMixin(LocalBase):
         session.flush()
 
     def _queue_push(self, session: Session, row: DemandRow, enterprise: str,
-                    outcome: Outcome, institution: str, now: datetime) -> None:
+                    outcome: MoveOutcome, institution: str, now: datetime) -> None:
         openids = session.scalars(
             select(AccountRow.openid).join(MembershipRow, MembershipRow.account_id == AccountRow.id)
             .where(MembershipRow.enterprise_id == row.enterprise_id).order_by(AccountRow.openid))
@@ -392,7 +397,7 @@ def _dec(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _move(case: DemandCase, action: str, actor: Actor, **values: Any) -> Outcome:
+def _move(case: DemandCase, action: str, actor: Actor, **values: Any) -> MoveOutcome:
     """The lifecycle's move, its refusal told in the platform port's terms."""
     try:
         return LIFECYCLE.move(case, action, actor, **values)

@@ -44,6 +44,9 @@ ENTERPRISE_ROLE = "企业"  # demands.py `_enterprise_who`: the enterprise's own
 
 
 class EraseMixin(LocalBase):
+    """LocalPlatform's 注销: erases an account and its personal data in one transaction,
+    keeping (anonymised) the demands institutions already acted on."""
+
     async def delete_account(self, openid: str, idem_key: str) -> AccountDeleted:
         def work(session: Session) -> AccountDeleted:
             account = session.scalar(select(AccountRow).where(AccountRow.openid == openid)

@@ -29,6 +29,8 @@ BIGID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class AccountRow(Base):
+    """A platform account; phone and ID number encrypted, with keyed hashes for uniqueness."""
+
     __tablename__ = "pf_accounts"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -44,6 +46,8 @@ class AccountRow(Base):
 
 
 class PersonCertRow(Base):
+    """The legal person's real-name certification of one account; number and phone encrypted."""
+
     __tablename__ = "pf_person_certs"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("pf_accounts.id"), primary_key=True)
@@ -56,6 +60,8 @@ class PersonCertRow(Base):
 
 
 class EnterpriseRow(Base):
+    """A certified enterprise (unique USCC); the representative's ID number encrypted."""
+
     __tablename__ = "pf_enterprises"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -82,6 +88,9 @@ class MembershipRow(Base):
 
 
 class AuthorisationRow(Base):
+    """One signed authorisation letter of an account for an enterprise; the utility account
+    numbers encrypted."""
+
     __tablename__ = "pf_authorisations"
 
     id: Mapped[int] = mapped_column(BIGID, primary_key=True)
@@ -124,6 +133,8 @@ class WebLoginRow(Base):
 
 
 class DemandRow(Base):
+    """A financing demand with its status, current node and handler; one row per 单据号."""
+
     __tablename__ = "pf_demands"
     __table_args__ = (Index("ix_pf_demands_enterprise_status", "enterprise_id", "status"),)
 
@@ -151,6 +162,8 @@ class DemandRow(Base):
 
 
 class DemandRecordRow(Base):
+    """One line of a demand's history (a move from one status to another)."""
+
     __tablename__ = "pf_demand_records"
 
     id: Mapped[int] = mapped_column(BIGID, primary_key=True)

@@ -29,6 +29,9 @@ NOT_REGISTERED = "您还没有注册融信服账号，请先回复「注册」�
 
 
 class PrivacyMixin(LocalBase):
+    """LocalPlatform's personal-data side: consents to the 个人信息处理规则 and the export
+    of everything held about an account (导出我的信息)."""
+
     async def profile(self, openid: str) -> Profile:  # provided by AccountsMixin
         raise NotImplementedError
 

@@ -11,6 +11,7 @@ import argparse
 from datetime import timedelta, timezone
 from typing import Any
 
+from adapters.platform_local import LocalPlatform
 from config.settings import Settings
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, mobile
@@ -67,7 +68,7 @@ async def sms_outbox(settings: Settings, args: argparse.Namespace) -> int:
 async def login(settings: Settings, args: argparse.Namespace) -> int:
     async with tool_runtime(settings) as rt:
         platform = rt.ports.platform
-        if not hasattr(platform, "create_login_scene"):
+        if not isinstance(platform, LocalPlatform):
             print("RXF_PLATFORM=http: login scenes are created by the platform")
             return 1
         if args.login_command == "list":

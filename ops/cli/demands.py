@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from decimal import Decimal
 
+from adapters.platform_local import LocalPlatform
 from adapters.platform_local.demand_rules import MAX_COMMENT, move_texts
 from adapters.platform_port import Demand, Move, PlatformError
 from config.settings import Settings
@@ -57,7 +58,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
         try:
             if args.demand_command == "advance":
                 return await _advance(platform, args)
-            if not hasattr(platform, "all_demands"):
+            if not isinstance(platform, LocalPlatform):
                 print("demand list/show read the local platform (RXF_PLATFORM=local); "
                       "in http mode use the platform's own back office")
                 return 1
