@@ -45,8 +45,9 @@ def parser() -> argparse.ArgumentParser:
 
     # Subcommands of the accounts and demands features register themselves here.
     from bot import cli_accounts, cli_demands, cli_templates
+    from ops import cli_operators
 
-    for module in (cli_accounts, cli_demands, cli_templates):
+    for module in (cli_accounts, cli_demands, cli_templates, cli_operators):
         add = getattr(module, "add_parsers", None)
         if add is not None:
             add(sub)

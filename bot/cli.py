@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.models import OutboxRow
 from bot.settings import Settings, load_settings
@@ -29,6 +29,16 @@ async def runtime(settings: Settings, *, faq: object = None) -> AsyncIterator[Ru
         yield rt
     finally:
         await rt.close()
+
+
+def cli_actor() -> str:
+    """How an audit line names whoever runs a command (the operating-system user)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 async def dispatch(args: argparse.Namespace) -> int:
@@ -61,8 +71,9 @@ async def dispatch(args: argparse.Namespace) -> int:
         await run_standalone(args.host, args.port, templates=seeded_templates())
         return 0
     from bot import cli_accounts, cli_demands, cli_templates
+    from ops import cli_operators
 
-    for module in (cli_accounts, cli_demands, cli_templates):
+    for module in (cli_accounts, cli_demands, cli_templates, cli_operators):
         run = getattr(module, "dispatch", None)
         if run is not None:
             code = await run(settings, args)
@@ -74,14 +85,19 @@ async def dispatch(args: argparse.Namespace) -> int:
 async def menu_sync(settings: Settings) -> int:
     from adapters.ports import WeChatApiError
     from bot.menu import wechat_menu
+    from ops.actions import audit
 
     async with runtime(settings) as rt:
         menu = wechat_menu(rt.registry)
+        line = {"sessions": rt.sessions, "actor": cli_actor(), "address": "cli",
+                "action": "menu_sync", "target": "menu"}
         try:
             await rt.api.create_menu(menu)
         except WeChatApiError as exc:
+            await audit.record(**line, detail=f"failed errcode={exc.errcode}")
             print(f"menu-sync failed: WeChat errcode {exc.errcode} {exc.errmsg}")
             return 1
+        await audit.record(**line, detail=f"buttons={len(menu['button'])}")
     for button in menu["button"]:
         print(f"{button['name']}: " + "、".join(s["name"] for s in button["sub_button"]))
     print(f"menu published to {settings.api_base}")
@@ -124,13 +140,14 @@ async def outbox(settings: Settings, args: argparse.Namespace) -> int:
     async with runtime(settings) as rt:
         sessions = rt.sessions
         if args.retry:
-            async with sessions.begin() as session:
-                done = await session.execute(
-                    update(OutboxRow).where(OutboxRow.id == args.retry,
-                                            OutboxRow.status.in_(("dead", "ended")))
-                    .values(status="pending", attempts=0, next_attempt_at=rt.bot.clock()))
-            if not done.rowcount:
-                print(f"row {args.retry} is not dead or ended; nothing re-queued")
+            from ops.actions import Refused
+            from ops.actions.outbox import retry
+
+            try:
+                await retry(sessions, args.retry, actor=cli_actor(), address="cli",
+                            now=rt.bot.clock())
+            except Refused as exc:
+                print(exc.message)
                 return 1
             print(f"row {args.retry} re-queued")
             return 0

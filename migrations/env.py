@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 import adapters.platform_local.models
 import adapters.wechat_api  # noqa: F401
 import bot.models  # noqa: F401 - every table must be in the metadata autogenerate compares
+import ops.tables  # noqa: F401
 from adapters.database import Base, make_engine
 
 target_metadata = Base.metadata
