@@ -30,15 +30,19 @@ START_FAILED = 3  # a worker's exit code: it could not start, restarting will no
 
 
 def _child(index: int, failures: SimpleQueue[str]) -> None:
-    from server import build_app
+    from ops.console.serve import serve_beside
+    from server import RUNTIME, build_app
 
     logs.setup()
     settings = load_settings()
     log.info("worker %d serving", index, extra={"pid": os.getpid()})
     try:
         # The supervisor's start-up checks have migrated the database already.
-        web.run_app(build_app(settings, migrate=False), host=settings.host,
-                    port=settings.port, print=None, reuse_port=True, access_log=None)
+        app = build_app(settings, migrate=False)
+        # Every worker serves the console too, sharing its port as they share the webhook's.
+        serve_beside(app, settings, lambda: app[RUNTIME], reuse_port=True)
+        web.run_app(app, host=settings.host, port=settings.port, print=None, reuse_port=True,
+                    access_log=None)
     except Exception as exc:
         # Told once, by the supervisor: N workers failing alike must not print N lines.
         failures.put(startup.explain(exc, settings))
