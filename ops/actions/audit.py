@@ -21,6 +21,14 @@ from adapters.sqltypes import utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
 CLI_ADDRESS = "cli"
+ACTION_NAMES = {
+    "login": "登录", "login_failed": "登录失败", "login_refused": "登录被拒（限流）",
+    "logout": "退出", "reveal": "查看完整信息", "outbox_retry": "重发推送",
+    "demand_follow": "机构关注", "demand_grant": "授信", "demand_disburse": "放款",
+    "demand_reject": "退回", "handoff_handled": "人工会话已处理", "menu_sync": "菜单同步",
+    "operator_add": "新增操作员", "operator_disable": "停用操作员",
+    "operator_password": "重设密码", "account_delete": "注销账号",
+}
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ async def waiting(sessions: Sessions, cipher: DataCipher, now: datetime) -> list
             select(Conversation.openid, Conversation.data)
             .where(Conversation.updated_at >= now - WINDOW))).all()
         handled = dict((await session.execute(
-            select(HandoffHandled.openid, HandoffHandled.human_until))).tuples().all())
+            select(HandoffHandled.openid, HandoffHandled.human_until))).all())
     found = []
     for openid, data in rows:
         until = _human_until(cipher, data)

@@ -70,7 +70,7 @@ async def counts(sessions: Sessions) -> dict[str, int]:
     async with sessions() as session:
         found = dict((await session.execute(
             select(OutboxRow.status, func.count(OutboxRow.id)).group_by(OutboxRow.status))
-        ).tuples().all())
+        ).all())
     return {status: int(found.get(status, 0)) for status in STATUSES}
 
 

@@ -2,13 +2,14 @@
 without JavaScript, every asset served from here), on its own listener.
 
 `build_console_app(runtime)` makes the aiohttp application; `ops.console.serve` runs it
-beside the webhook. Each page module exposes `add_routes(app)`; `ops.console.auth` holds
-logins, sessions, CSRF and `requires(role)`. Pages act only through ops.actions.
+beside the webhook. Each page module exposes `add_routes(app)` and renders with
+`ops.console.views.render` (which gives every template `csrf_token`, `operator` and the
+navigation); `ops.console.auth` holds logins, sessions, CSRF and `requires(role)`. Pages
+act only through ops.actions.
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +49,8 @@ def build_console_app(runtime: Any) -> web.Application:
 
     app = web.Application(middlewares=[headers_middleware, auth.session_middleware],
                           client_max_size=64 * 1024)
-    with warnings.catch_warnings():
-        # The contract with the pages is request.app["runtime"] (a plain key).
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        app["runtime"] = runtime
+    auth.put(app, "runtime", runtime)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
-                         context_processors=[auth.context],
                          filters={"china": china, "masked": mask_text},
                          undefined=jinja2.StrictUndefined)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)

@@ -21,7 +21,7 @@ async def listing(request: web.Request) -> web.StreamResponse:
         action = ""
     lines = await actions.lines(sessions, action=action or None, limit=300)
     return render(request, "audit.html", {"lines": lines, "action": action,
-                                          "present": present})
+                                          "present": present, "names": actions.ACTION_NAMES})
 
 
 def add_routes(app: web.Application) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -66,22 +67,31 @@ def _set_cookie(request: web.Request, response: web.StreamResponse, name: str,
                         secure=_secure(request))
 
 
+def put(target: Any, key: str, value: Any) -> None:
+    """`target[key] = value` for the plain keys of the pages' contract (request["operator"],
+    request["csrf_token"], app["runtime"]), without aiohttp's advice to use typed keys."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        target[key] = value
+
+
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Find the session, provide `csrf_token`, refuse a POST without the right one."""
-    request["operator"] = None
+    put(request, "operator", None)
     fresh = None
     token = request.cookies.get(COOKIE)
     if token and len(token) < 100:
         found = await sessions.load(runtime(request).sessions, token, now(request),
                                     _idle(request))
         if found is not None:
-            request["operator"], request["csrf_token"] = found
+            put(request, "operator", found[0])
+            put(request, "csrf_token", found[1])
     if request["operator"] is None:
         pre = request.cookies.get(LOGIN_CSRF, "")
         if not 30 < len(pre) < 100:
             pre = fresh = secrets.token_urlsafe(32)
-        request["csrf_token"] = pre
+        put(request, "csrf_token", pre)
     if request.method not in ("GET", "HEAD"):
         form = await request.post()
         sent = form.get("csrf_token")
@@ -105,11 +115,6 @@ def base_context(request: web.Request) -> dict[str, Any]:
     nav = [(p, label) for p, label, role in NAV if operator is not None and operator.may(role)]
     return {"csrf_token": request.get("csrf_token", ""), "operator": operator, "nav": nav,
             "path": request.path, "role_names": ROLE_NAMES}
-
-
-async def context(request: web.Request) -> dict[str, Any]:
-    """The context processor (aiohttp_jinja2) giving every template `base_context`."""
-    return base_context(request)
 
 
 def _next(value: object) -> str:

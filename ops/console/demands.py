@@ -43,7 +43,20 @@ async def _detail(request: web.Request, *, error: str = "", form: dict[str, str]
         return error_page(request, 404, exc.message)
     return render(request, "demand.html", {
         "d": demand, "actions": actions.ACTION_NAMES, "error": error, "form": form or {},
+        "names": await _names(request),
         "done": request.query.get("done") == "moved"}, status=status)
+
+
+async def _names(request: web.Request) -> dict[str, str]:
+    """Chinese names of zone and loan-kind keys, from the catalogue (keys stay when the
+    catalogue cannot answer)."""
+    catalog = runtime(request).ports.catalog
+    try:
+        names = dict(await catalog.loan_kinds())
+        names.update({z.key: z.name for z in await catalog.zones()})
+    except PlatformError:
+        return {}
+    return names
 
 
 @requires("viewer")
