@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import signal
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import aiohttp
-from sqlalchemy import select
 
-from bot.models import OutboxRow
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -137,31 +134,23 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def outbox(settings: Settings, args: argparse.Namespace) -> int:
-    async with runtime(settings) as rt:
-        sessions = rt.sessions
-        if args.retry:
-            from ops.actions import Refused
-            from ops.actions.outbox import retry
+    from ops.actions import Refused
+    from ops.actions import outbox as actions
 
+    async with runtime(settings) as rt:
+        if args.retry:
             try:
-                await retry(sessions, args.retry, actor=cli_actor(), address="cli",
-                            now=rt.bot.clock())
+                await actions.retry(rt.sessions, args.retry, actor=cli_actor(), address="cli",
+                                    now=rt.bot.clock())
             except Refused as exc:
                 print(exc.message)
                 return 1
             print(f"row {args.retry} re-queued")
             return 0
-        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(args.limit)
-        if args.status:
-            query = query.where(OutboxRow.status == args.status)
-        async with sessions() as session:
-            rows = (await session.scalars(query)).all()
+        rows = await actions.rows(rt.sessions, status=args.status, limit=args.limit)
     for row in rows:
-        payload = json.loads(row.payload)
-        what = payload.get("demand_no") or payload.get("content", "")[:30].replace("\n", " ")
-        why = "" if row.status == "sent" else (row.last_error or "")
         print(f"#{row.id:<6} {row.status:<8} {row.kind:<5} tries={row.attempts} "
-              f"to={row.openid[:12]}… {what} {why}".rstrip())
+              f"to={row.openid[:12]}… {row.what} {row.reason}".rstrip())
     if not rows:
         print("outbox is empty" + (f" for status {args.status}" if args.status else ""))
     return 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+import ops.tables  # noqa: F401 - in the metadata of every process, so 注销's sweep finds them
 from bot.settings import Settings
 from bot.startup import StartupError
 
