@@ -4,6 +4,7 @@ of each page, desktop and phone width, go to the test's tmp_path/screens."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,49 @@ async def test_sessions_are_shared_by_server_processes(make_harness: MakeHarness
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
         await page.goto(f"{two.base}/operators")
         assert "alice（管理员）" in await page.inner_text("header")
+
+
+async def test_operator_commands(make_harness: MakeHarness, monkeypatch: Any,
+                                 capsys: Any) -> None:
+    """`python -m bot operator …` through the same actions as the console, audited."""
+    import io
+
+    from bot.__main__ import parser
+    from ops.cli_operators import dispatch
+
+    h = await make_harness()
+
+    async def run(*argv: str, stdin: str = "") -> tuple[int | None, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = await dispatch(h.settings, parser().parse_args(["operator", *argv]))
+        return code, capsys.readouterr().out
+
+    code, out = await run("list")
+    assert code == 0 and "还没有操作员" in out
+    code, out = await run("add", "dave", "--role", "viewer", "--password-stdin",
+                          stdin="short\n")
+    assert code == 1 and "至少 10 位" in out
+    code, out = await run("add", "dave", "--role", "viewer", "--password-stdin",
+                          stdin="dave-viewer-pass\n")
+    assert code == 0 and "已创建" in out
+    code, out = await run("add", "dave", "--role", "admin", "--password-stdin",
+                          stdin="another-password\n")
+    assert code == 1 and "已存在" in out
+    async with running_console(h) as console, browser() as chromium:
+        page = await chromium.new_page()
+        assert "概览" in await login(page, console, "dave", "dave-viewer-pass")
+        code, out = await run("disable", "dave")
+        assert code == 0 and "已停用" in out
+        # Disabled: the open session ends at once and the password no longer works.
+        await page.goto(f"{console.base}/")
+        assert page.url.startswith(f"{console.base}/login")
+        assert "用户名或密码不正确" in await login(page, console, "dave", "dave-viewer-pass")
+        code, out = await run("password", "dave", "--password-stdin", stdin="dave-new-pass-1\n")
+        assert code == 0
+        assert "概览" in await login(page, console, "dave", "dave-new-pass-1")
+    code, out = await run("list")
+    assert re.search(r"dave\s+viewer\s+只读\s+正常", out)
+    actions = [line.action for line in await audit.lines(h.runtime.sessions)
+               if line.actor.startswith("cli")]
+    assert actions == ["operator_password", "operator_disable", "operator_add"]
+    assert "dave-viewer-pass" not in str(await audit.lines(h.runtime.sessions))
