@@ -80,21 +80,16 @@ async def dispatch(args: argparse.Namespace) -> int:
 
 
 async def menu_sync(settings: Settings) -> int:
-    from adapters.ports import WeChatApiError
-    from bot.menu import wechat_menu
-    from ops.actions import audit
+    from ops.actions import Refused
+    from ops.actions.menu import sync
 
     async with runtime(settings) as rt:
-        menu = wechat_menu(rt.registry)
-        line = {"sessions": rt.sessions, "actor": cli_actor(), "address": "cli",
-                "action": "menu_sync", "target": "menu"}
         try:
-            await rt.api.create_menu(menu)
-        except WeChatApiError as exc:
-            await audit.record(**line, detail=f"failed errcode={exc.errcode}")
-            print(f"menu-sync failed: WeChat errcode {exc.errcode} {exc.errmsg}")
+            menu = await sync(rt.registry, rt.api, rt.sessions, actor=cli_actor(),
+                              address="cli", now=rt.bot.clock())
+        except Refused as exc:
+            print(f"menu-sync failed: {exc.message}")
             return 1
-        await audit.record(**line, detail=f"buttons={len(menu['button'])}")
     for button in menu["button"]:
         print(f"{button['name']}: " + "、".join(s["name"] for s in button["sub_button"]))
     print(f"menu published to {settings.api_base}")

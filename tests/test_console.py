@@ -47,6 +47,9 @@ async def test_admin_walks_every_page(make_harness: MakeHarness, tmp_path: Path)
         assert "概览" in body and "等待人工" in body and "近 24 小时" in body
         assert await page.locator("svg.chart rect.bar-msg").count() == 24
         await shoot(page, screens, "overview")
+        await page.click("button:text('同步菜单')")
+        assert "菜单已发布" in await page.inner_text("main")
+        assert h.fake.menu is not None and len(h.fake.menu["button"]) == 3
 
         # A demand moved by an institution, from the console.
         await page.goto(f"{console.base}/demands")
@@ -114,8 +117,8 @@ async def test_admin_walks_every_page(make_harness: MakeHarness, tmp_path: Path)
 
     lines = await audit.lines(h.runtime.sessions)
     done = {(line.actor, line.action) for line in lines}
-    for action in ("login", "demand_follow", "demand_grant", "outbox_retry", "reveal",
-                   "handoff_handled", "logout"):
+    for action in ("login", "menu_sync", "demand_follow", "demand_grant", "outbox_retry",
+                   "reveal", "handoff_handled", "logout"):
         assert ("operator:alice", action) in done, action
     assert {line.address for line in lines if line.actor == "operator:alice"} == {"127.0.0.1"}
     reveal = next(line for line in lines if line.action == "reveal")

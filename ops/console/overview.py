@@ -11,11 +11,20 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.models import Delivery, OutboxRow, UnansweredQuestion
-from ops.actions import handoff
+from ops.actions import Refused, handoff, menu
 from ops.actions import outbox as outbox_actions
 from ops.actions.audit import Sessions
 from ops.console.auth import requires
-from ops.console.views import BEIJING, now, render, runtime
+from ops.console.views import (
+    BEIJING,
+    actor,
+    address,
+    error_page,
+    now,
+    redirect,
+    render,
+    runtime,
+)
 
 HOURS = 24
 CHART_W, CHART_H, TOP, BOTTOM = 720, 220, 16, 28
@@ -102,9 +111,23 @@ async def overview(request: web.Request) -> web.StreamResponse:
         "current": data[-1], "counts": counts, "waiting": len(waiting),
         "unanswered": await unanswered_today(rt.sessions, moment), "chart": chart(data),
         "total_messages": sum(h.messages for h in data),
-        "total_pushes": sum(h.pushes for h in data)})
+        "total_pushes": sum(h.pushes for h in data),
+        "done": request.query.get("done") == "menu"})
+
+
+@requires("operator")
+async def menu_sync(request: web.Request) -> web.StreamResponse:
+    """Publish the custom menu (as `python -m bot menu-sync`); audited."""
+    rt = runtime(request)
+    try:
+        await menu.sync(rt.registry, rt.api, rt.sessions, actor=actor(request),
+                        address=address(request), now=now(request))
+    except Refused as exc:
+        return error_page(request, 502, exc.message)
+    return redirect("/?done=menu")
 
 
 def add_routes(app: web.Application) -> None:
-    """/"""
+    """/ and /menu/sync."""
     app.router.add_get("/", overview)
+    app.router.add_post("/menu/sync", menu_sync)
