@@ -38,6 +38,7 @@ async def test_admin_walks_every_page(make_harness: MakeHarness, tmp_path: Path)
     await env.seed()
     no = await env.publish()
     await h.say("转人工", openid=WAITING)  # answered by a customer-service message
+    await h.runtime.faq_log.record("你们食堂几点开饭", h.clock())
     await add_operators(h)
     screens = tmp_path / "screens"
     async with running_console(h) as console, browser() as chromium:
@@ -46,6 +47,10 @@ async def test_admin_walks_every_page(make_harness: MakeHarness, tmp_path: Path)
         body = await page.inner_text("main")
         assert "概览" in body and "等待人工" in body and "近 24 小时" in body
         assert await page.locator("svg.chart rect.bar-msg").count() == 24
+        tile = await page.locator(".tile", has_text="今日未答问题").inner_text()
+        assert tile.split() == ["1", "今日未答问题"]
+        tile = await page.locator(".tile", has_text="等待人工").inner_text()
+        assert tile.split() == ["1", "等待人工"]
         await shoot(page, screens, "overview")
         await page.click("button:text('同步菜单')")
         assert "菜单已发布" in await page.inner_text("main")
@@ -234,7 +239,13 @@ async def test_sessions_are_shared_by_server_processes(make_harness: MakeHarness
             browser() as chromium:
         context = await chromium.new_context()
         page = await context.new_page()
-        await login(page, one, "alice")
+        # The login form's `next` never leads to another site.
+        await page.goto(f"{one.base}/login?next=//example.org/x")
+        await page.fill("input[name=name]", "alice")
+        await page.fill("input[name=password]", PASSWORDS["alice"])
+        await page.click("button[type=submit]")
+        await page.wait_for_load_state()
+        assert page.url == f"{one.base}/"
         cookie = next(c for c in await context.cookies() if c["name"] == "rxf_console")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
         await page.goto(f"{two.base}/operators")

@@ -119,8 +119,9 @@ def base_context(request: web.Request) -> dict[str, Any]:
 
 def _next(value: object) -> str:
     target = str(value or "/")
-    # Only a path of this console: never another site (//host or a scheme).
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    # Only a path of this console: never another site (//host, /\\host, a scheme).
+    safe = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if safe and "\n" not in target and "\r" not in target else "/"
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
