@@ -34,6 +34,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)  # account_delete, …
     subject: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[str] = mapped_column(String(DETAIL_MAX), default="")
+    # Where an operator acted from (the console's client address, "cli"); "" otherwise.
+    address: Mapped[str] = mapped_column(String(45), default="", server_default="",
+                                         index=True)
 
 
 def subject(cipher: DataCipher, kind: str, value: str) -> str:
@@ -42,13 +45,15 @@ def subject(cipher: DataCipher, kind: str, value: str) -> str:
     return cipher.lookup_hash(f"audit:{kind}:{value}")
 
 
-def _values(at: datetime, actor: str, action: str, subject: str,
-            detail: str) -> dict[str, object]:
+def line_values(at: datetime, actor: str, action: str, subject: str,
+                detail: str, address: str = "") -> dict[str, object]:
+    """The column values of one line, each cut to its column's size."""
     return {"at": at, "actor": actor[:40], "action": action[:40], "subject": subject[:64],
-            "detail": detail[:DETAIL_MAX]}
+            "detail": detail[:DETAIL_MAX], "address": address[:45]}
 
 
 def append(conn: Connection, *, at: datetime, actor: str, action: str, subject: str,
-           detail: str = "") -> None:
+           detail: str = "", address: str = "") -> None:
     """One line, in the caller's transaction (a PhaseRunner phase)."""
-    conn.execute(insert(AuditEvent.__table__), _values(at, actor, action, subject, detail))
+    conn.execute(insert(AuditEvent.__table__),
+                 line_values(at, actor, action, subject, detail, address))

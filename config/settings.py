@@ -116,6 +116,19 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(30, ge=1)
     dev_endpoints: bool | None = None
 
+    # The operators' web console (ops/console): its own listener, never the webhook's.
+    # Port 0 turns it off.
+    console_host: str = "127.0.0.1"
+    console_port: int = Field(8081, ge=0, le=65535)
+    console_idle_minutes: int = Field(30, ge=1)
+    # Wrong passwords before an operator is locked, and for how long.
+    console_max_failures: int = Field(5, ge=1)
+    console_lock_minutes: int = Field(15, ge=1)
+    # Failed logins from one address (any operator name) within the lock period before
+    # that address is refused too.
+    console_address_failures: int = Field(20, ge=1)
+
+
     @field_validator("wechat_aes_key", "wechat_aes_key_previous")
     @classmethod
     def _aes_key(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -167,6 +180,9 @@ class Settings(BaseSettings):
             raise ValueError("RXF_SMS_URL is required when RXF_SMS=http")
         if self.verify == "http" and not self.verify_url:
             raise ValueError("RXF_VERIFY_URL is required when RXF_VERIFY=http")
+        if self.console_port and self.console_port == self.port:
+            raise ValueError("RXF_CONSOLE_PORT must differ from RXF_PORT: the console never "
+                             "listens on the webhook's port")
         if self.workers > 1 and self.is_sqlite:
             raise ValueError(
                 "RXF_WORKERS>1 needs PostgreSQL: SQLite allows one writing process "

@@ -11,6 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import adapters.operator_tables
 import adapters.platform_local.models
 import adapters.wechat_api  # noqa: F401
 import bot.models  # noqa: F401 - every table must be in the metadata autogenerate compares

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class ServerProcess:
     def __init__(self, env: dict[str, str], workers: int = 1) -> None:
-        self.env = {**os.environ, **env}
+        # The console's listener on a port of its own, never a fixed one another run holds.
+        self.env = {**os.environ, "RXF_CONSOLE_PORT": str(free_port()), **env}
         self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = Path(env["RXF_VAR_DIR"]) / "server.log"
@@ -24,6 +27,10 @@ class ServerProcess:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.env['RXF_PORT']}"
+
+    @property
+    def console(self) -> str:
+        return f"http://127.0.0.1:{self.env['RXF_CONSOLE_PORT']}"
 
     async def start(self) -> None:
         self.spawn()

@@ -116,7 +116,7 @@ async def start_harness(settings: Settings, *, clock: Clock | None = None,
 def test_settings(db_url: str, schema: str | None, tmp: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "port": free_port(), "database_url": db_url, "database_schema": schema,
-        "var_dir": tmp, "push_interval": 0.05, "data_key": "x" * 43,
+        "var_dir": tmp, "push_interval": 0.05, "data_key": "x" * 43, "console_port": 0,
     }
     values.update(overrides)
     return load_settings(**values)

@@ -38,6 +38,7 @@ def start(tmp: Path, env: dict[str, str], *args: str) -> tuple[int, list[str], s
     """Run server.py until it exits: (exit code, stderr lines, stdout)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RXF_")}
     full = {**clean, "RXF_VAR_DIR": str(tmp / "var"), "RXF_PORT": str(free_port()),
+            "RXF_CONSOLE_PORT": str(free_port()),
             "RXF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/rxf.db", **env}
     proc = subprocess.Popen([sys.executable, str(ROOT / "server.py"), *args], cwd=tmp,
                             env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -141,6 +142,21 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         line = assert_one_line(tmp_path, {"RXF_PORT": str(port)}, "RXF_PORT")
     assert str(port) in line
+
+
+def test_console_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = assert_one_line(tmp_path, {"RXF_CONSOLE_PORT": str(port)}, "RXF_CONSOLE_PORT")
+    assert str(port) in line
+
+
+def test_console_never_shares_the_webhooks_port(tmp_path: Path) -> None:
+    port = str(free_port())
+    assert_one_line(tmp_path, {"RXF_PORT": port, "RXF_CONSOLE_PORT": port},
+                    "RXF_CONSOLE_PORT must differ from RXF_PORT")
 
 
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)

@@ -15,7 +15,10 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from adapters import database
+from adapters import (
+    database,
+    operator_tables,  # noqa: F401  (in every process's metadata: 注销's sweep finds them)
+)
 from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
 from adapters.factory import build_ports
 from adapters.ports import Ports

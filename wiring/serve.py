@@ -15,7 +15,7 @@ from bot import logs, startup
 from bot.templates import dev_default as dev_default_templates
 from bot.templates import push_templates
 from config.settings import SettingsError, load_settings
-from wiring.app import build_app
+from ops.console import serve as console
 from wiring.runtime import data_cipher
 
 
@@ -35,18 +35,22 @@ def main(argv: list[str] | None = None) -> int:
         startup.prepare_var_dir(settings)
         data_cipher(settings)
         startup.check_listen(settings)
+        console.check_listen(settings)
         asyncio.run(startup.check_database(settings))
     except (SettingsError, startup.StartupError) as exc:
         print(exc, file=sys.stderr)
         return 2
     print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
           f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
+    if settings.console_port:
+        print(f"operators' console: {console.address(settings)} "
+              f"(first operator: see README, \"Operators' console\")", flush=True)
     if settings.workers > 1:
         from wiring.supervisor import supervise
 
         return supervise(settings)
     try:
-        web.run_app(build_app(settings, migrate=False), host=settings.host, port=settings.port,
+        web.run_app(console.serving(settings), host=settings.host, port=settings.port,
                     print=None, access_log=None)
     except Exception as exc:  # what the checks could not foresee: still one line
         print(startup.explain(exc, settings), file=sys.stderr)

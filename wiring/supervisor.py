@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot import logs, startup
 from config.settings import Settings, load_settings
-from wiring.app import build_app
+from ops.console.serve import serving
 
 log = logging.getLogger("rxf.supervisor")
 RESTART_PAUSE = 1.0
@@ -36,7 +36,8 @@ def _child(index: int, failures: SimpleQueue[str]) -> None:
     log.info("worker %d serving", index, extra={"pid": os.getpid()})
     try:
         # The supervisor's start-up checks have migrated the database already.
-        web.run_app(build_app(settings, migrate=False), host=settings.host,
+        # Every worker serves the console too, sharing its port as they share the webhook's.
+        web.run_app(serving(settings, reuse_port=True), host=settings.host,
                     port=settings.port, print=None, reuse_port=True, access_log=None)
     except Exception as exc:
         # Told once, by the supervisor: N workers failing alike must not print N lines.

@@ -1,7 +1,14 @@
-"""The one operator layer the CLI and the console call: each operator action is a plain
-async function or method here, taking values and returning values (or raising an error
-whose message is the Chinese reason to show), with no printing and no HTTP.
+"""Operator actions, each written once and called by the CLI and the web console alike.
 
-- ops.actions.faq: unanswered questions grouped, FAQ edits (add a phrasing, a new entry,
-  dismiss) stored with who and when and live in every server process, the edit history.
+Each action checks its input, does its work in one transaction where it can and writes
+an audit line (ops/actions/audit.py). Refusals raise `Refused` with a Chinese message
+the caller shows as it is.
 """
+
+
+class Refused(Exception):
+    """An operator action refused, with the reason to show (Simplified Chinese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -36,6 +36,8 @@ from bot.models import FaqEditRow, UnansweredQuestion
 from knowledge.loader import read_knowledge
 from knowledge.matcher import FaqMatcher
 from knowledge.overlay import ADD_PHRASING, NEW_ENTRY, FaqChange
+from ops.actions import audit
+from ops.actions.audit import CLI_ADDRESS
 from ops.actions.faq_groups import AskedQuestion, Guess, UnansweredGroup, group_questions
 from ops.actions.faq_reasons import reason
 from wiring.runtime import Runtime
@@ -112,16 +114,19 @@ class FaqActions:
         return groups[:limit]
 
     async def add_phrasing(self, entry_id: str, text: str, actor: str, *,
-                           covers: Sequence[int] = ()) -> FaqEdit:
+                           covers: Sequence[int] = (), address: str = CLI_ADDRESS) -> FaqEdit:
         """Add `text` (masked) as a phrasing of entry `entry_id`. `covers`: unanswered
-        question ids to mark handled besides those the entry now answers."""
+        question ids to mark handled besides those the entry now answers. `address`:
+        where the operator acted from, for the audit line."""
+        if not entry_id.strip():
+            raise FaqEditRefused("请先选择要加说法的条目")
         phrasing = _text(text, "说法")
         change = FaqChange(ADD_PHRASING, entry_id.strip(), phrasing)
-        return await self._store(lambda _ids: change, _actor(actor), covers)
+        return await self._store(lambda _ids: change, _actor(actor), covers, address)
 
     async def new_entry(self, question: str, answer: str, phrasings: Sequence[str],
                         actor: str, *, entry_id: str | None = None,
-                        covers: Sequence[int] = ()) -> FaqEdit:
+                        covers: Sequence[int] = (), address: str = CLI_ADDRESS) -> FaqEdit:
         """Start a new entry: its question and phrasings (masked) and answer. The id is
         `entry_id`, or the next free op_N."""
         head = _text(question, "问题")
@@ -133,9 +138,10 @@ class FaqActions:
             chosen = entry_id.strip() if entry_id else _next_id(ids)
             return FaqChange(NEW_ENTRY, chosen, head, answer.strip(), variants)
 
-        return await self._store(_change, _actor(actor), covers)
+        return await self._store(_change, _actor(actor), covers, address)
 
-    async def dismiss(self, group_id: int, actor: str) -> FaqEdit:
+    async def dismiss(self, group_id: int, actor: str, *,
+                      address: str = CLI_ADDRESS) -> FaqEdit:
         """Dismiss the group holding unanswered question `group_id` (not an FAQ matter):
         its questions are not listed again. The FAQ itself does not change."""
         who = _actor(actor)
@@ -150,6 +156,7 @@ class FaqActions:
             session.add(row)
             await session.flush()
             row.covered = await _mark_handled(session, group.question_ids, row)
+            await _audit(session, row, address)
         return _view(row)
 
     async def history(self, limit: int = 50) -> list[FaqEdit]:
@@ -164,7 +171,7 @@ class FaqActions:
         return [(e.id, e.question) for e in (await self.matcher()).entries]
 
     async def _store(self, make: Callable[[set[str]], FaqChange], actor: str,
-                     covers: Sequence[int]) -> FaqEdit:
+                     covers: Sequence[int], address: str) -> FaqEdit:
         for _ in range(3):  # another operator took the next version first: validate again
             version, changes = await stored_changes(self._sessions)
             before, _ = await asyncio.to_thread(read_knowledge, self._dir, changes)
@@ -184,6 +191,7 @@ class FaqActions:
                     session.add(row)
                     await session.flush()
                     row.covered = await _mark_handled(session, covered, row)
+                    await _audit(session, row, address)
             except IntegrityError:
                 continue
             self._own = (version + 1, matcher)
@@ -226,6 +234,16 @@ class FaqActions:
         if self._own is None or self._own[0] != version:
             self._own = (version, await asyncio.to_thread(build_matcher, self._dir, changes))
         return self._own[1]
+
+
+AUDIT_ACTIONS = {ADD_PHRASING: "faq_phrasing", NEW_ENTRY: "faq_new", DISMISS: "faq_dismiss"}
+
+
+async def _audit(session: AsyncSession, row: FaqEditRow, address: str) -> None:
+    # In the edit's own transaction: the edit and its audit line land together.
+    await audit.add(session, actor=audit.operator_actor(row.actor), address=address,
+                    action=AUDIT_ACTIONS[row.action], target=row.entry_id or "",
+                    detail=row.text, at=row.at)
 
 
 async def _mark_handled(session: AsyncSession, ids: Sequence[int], row: FaqEditRow) -> int:

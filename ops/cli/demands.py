@@ -14,15 +14,13 @@ same transaction; the running server's push worker delivers them.
 from __future__ import annotations
 
 import argparse
-from decimal import Decimal
 
-from adapters.platform_local import LocalPlatform
-from adapters.platform_local.demand_rules import MAX_COMMENT, move_texts
-from adapters.platform_port import Demand, Move, PlatformError
+from adapters.platform_local.demand_rules import MAX_COMMENT
+from adapters.platform_port import Demand, PlatformError
 from config.settings import Settings
-from dialogs.amounts import format_wan, parse_amount
+from dialogs.amounts import format_wan
 from dialogs.demand_text import china_time
-from dialogs.validators import Invalid
+from ops.actions.audit import cli_actor
 from state_machines.demand import INSTITUTION_ACTIONS, RULES, STATES
 from wiring.runtime import tool_runtime
 
@@ -57,8 +55,8 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
         platform = rt.ports.platform
         try:
             if args.demand_command == "advance":
-                return await _advance(platform, args)
-            if not isinstance(platform, LocalPlatform):
+                return await _advance(platform, args, rt)
+            if not hasattr(platform, "all_demands"):
                 print("demand list/show read the local platform (RXF_PLATFORM=local); "
                       "in http mode use the platform's own back office")
                 return 1
@@ -71,20 +69,19 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
             return 1
 
 
-async def _advance(platform: object, args: argparse.Namespace) -> int:
-    amount: Decimal | None = None
-    if args.amount:
-        try:
-            amount = parse_amount(args.amount)
-        except Invalid as bad:
-            print(f"拒绝：--amount {args.amount}：{bad.reason}")
-            return 1
-    # Checked and masked here too: in http mode the platform stores what we send.
-    comment, handler = move_texts(args.comment, args.handler)
-    move = Move(demand_no=args.no.strip().upper(), action=args.action,
-                institution=args.institution, amount=amount, comment=comment,
-                handler=handler)
-    demand: Demand = await platform.advance(move)  # type: ignore[attr-defined]
+async def _advance(platform: object, args: argparse.Namespace, rt: object) -> int:
+    from ops.actions import Refused
+    from ops.actions.demands import advance
+
+    try:
+        demand = await advance(platform, rt.sessions, no=args.no,  # type: ignore[attr-defined]
+                               action=args.action, institution=args.institution,
+                               amount=args.amount or "", comment=args.comment,
+                               handler=args.handler, actor=cli_actor(), address="cli",
+                               now=rt.bot.clock())  # type: ignore[attr-defined]
+    except Refused as exc:
+        print(f"拒绝：{exc.message}")
+        return 1
     before = demand.records[-1].from_status if demand.records else "?"
     print(f"{demand.no}：{before} -> {demand.status}"
           f"（{RULES[args.action].node}；当前节点：{demand.current_node}）")

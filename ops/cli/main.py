@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 
 import aiohttp
-from sqlalchemy import select, update
 
-from bot.models import OutboxRow
 from config.settings import Settings, load_settings
+from ops.actions.audit import cli_actor
+from ops.cli.families import FAMILIES
 from wiring.runtime import tool_runtime
 
 
@@ -44,29 +43,24 @@ async def dispatch(args: argparse.Namespace) -> int:
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
         await run_standalone(args.host, args.port, templates=seeded_templates())
         return 0
-    from ops.cli import accounts as cli_accounts
-    from ops.cli import demands as cli_demands
-    from ops.cli import templates as cli_templates
 
-    for module in (cli_accounts, cli_demands, cli_templates):
-        run = getattr(module, "dispatch", None)
-        if run is not None:
-            code = await run(settings, args)
-            if code is not None:
-                return int(code)
+    for family in FAMILIES:
+        code = await family.dispatch(settings, args)
+        if code is not None:
+            return int(code)
     raise SystemExit(f"unknown command {command}")
 
 
 async def menu_sync(settings: Settings) -> int:
-    from adapters.ports import WeChatApiError
-    from bot.menu import wechat_menu
+    from ops.actions import Refused
+    from ops.actions.menu import sync
 
     async with tool_runtime(settings) as rt:
-        menu = wechat_menu(rt.registry)
         try:
-            await rt.api.create_menu(menu)
-        except WeChatApiError as exc:
-            print(f"menu-sync failed: WeChat errcode {exc.errcode} {exc.errmsg}")
+            menu = await sync(rt.registry, rt.api, rt.sessions, actor=cli_actor(),
+                              address="cli", now=rt.bot.clock())
+        except Refused as exc:
+            print(f"menu-sync failed: {exc.message}")
             return 1
     for button in menu["button"]:
         print(f"{button['name']}: " + "、".join(s["name"] for s in button["sub_button"]))
@@ -101,30 +95,23 @@ async def faq(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from ops.actions import Refused
+    from ops.actions import outbox as actions
+
     async with tool_runtime(settings) as rt:
-        sessions = rt.sessions
         if args.retry:
-            async with sessions.begin() as session:
-                done = await session.execute(
-                    update(OutboxRow).where(OutboxRow.id == args.retry,
-                                            OutboxRow.status.in_(("dead", "ended")))
-                    .values(status="pending", attempts=0, next_attempt_at=rt.bot.clock()))
-            if not done.rowcount:
-                print(f"row {args.retry} is not dead or ended; nothing re-queued")
+            try:
+                await actions.retry(rt.sessions, args.retry, actor=cli_actor(), address="cli",
+                                    now=rt.bot.clock())
+            except Refused as exc:
+                print(exc.message)
                 return 1
             print(f"row {args.retry} re-queued")
             return 0
-        query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(args.limit)
-        if args.status:
-            query = query.where(OutboxRow.status == args.status)
-        async with sessions() as session:
-            rows = (await session.scalars(query)).all()
+        rows = await actions.rows(rt.sessions, status=args.status, limit=args.limit)
     for row in rows:
-        payload = json.loads(row.payload)
-        what = payload.get("demand_no") or payload.get("content", "")[:30].replace("\n", " ")
-        why = "" if row.status == "sent" else (row.last_error or "")
         print(f"#{row.id:<6} {row.status:<8} {row.kind:<5} tries={row.attempts} "
-              f"to={row.openid[:12]}… {what} {why}".rstrip())
+              f"to={row.openid[:12]}… {row.what} {row.reason}".rstrip())
     if not rows:
         print("outbox is empty" + (f" for status {args.status}" if args.status else ""))
     return 0

@@ -9,6 +9,7 @@ import sys
 
 from config.settings import SettingsError
 from ops.cli import faq as cli_faq
+from ops.cli.families import FAMILIES
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,15 +44,8 @@ def parser() -> argparse.ArgumentParser:
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument("--port", type=int, default=8090)
 
-    # Subcommands of the accounts and demands features register themselves here.
-    from ops.cli import accounts as cli_accounts
-    from ops.cli import demands as cli_demands
-    from ops.cli import templates as cli_templates
-
-    for module in (cli_accounts, cli_demands, cli_templates):
-        add = getattr(module, "add_parsers", None)
-        if add is not None:
-            add(sub)
+    for family in FAMILIES:
+        family.add_parsers(sub)
     return p
 
 
