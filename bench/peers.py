@@ -78,6 +78,7 @@ end
 
 @dataclass
 class Result:
+    """One server's figures in one round."""
     rate: float
     p50: float
     p99: float
@@ -99,6 +100,7 @@ async def sanity(port: int, reqs: list[tuple[str, str]]) -> None:
 
 def wrk(port: int, reqs_file: Path, lua: Path, seconds: int, connections: int
         ) -> tuple[int, float, float, int]:
+    """Run wrk against `port`: (requests done, p50 ms, p99 ms, non-2xx answers)."""
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua),
          f"http://127.0.0.1:{port}/wechat"], capture_output=True, text=True, check=True,
@@ -143,6 +145,7 @@ async def aiohttp_load(port: int, reqs: list[tuple[str, str]], seconds: int,
 
 
 class Peers:
+    """The load: fresh signed deliveries for every round, and the generator."""
     def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
         self.args = args
         self.tmp = tmp
@@ -152,11 +155,13 @@ class Peers:
         self.lua.write_text(LUA)
 
     def batch(self, count: int) -> list[tuple[str, str]]:
+        """The next `count` deliveries, never one sent before."""
         reqs = requests(count, self.issued)
         self.issued += count
         return reqs
 
     async def measure(self, port: int, pid: int) -> Result:
+        """One timed round against one server, with its CPU per message."""
         # Enough fresh deliveries that none repeats, whatever the rate.
         reqs = self.batch(self.args.seconds * 12_000)
         meter = CpuMeter(pid)
@@ -185,6 +190,7 @@ async def listening(port: int) -> None:
 
 
 async def pg_schema(url: str, create: bool, schema: str) -> None:
+    """Create or drop the schema a PostgreSQL server of this run lives in."""
     admin = make_engine(url)
     async with admin.begin() as conn:
         await conn.execute(text(f"CREATE SCHEMA {schema}" if create
@@ -193,6 +199,7 @@ async def pg_schema(url: str, create: bool, schema: str) -> None:
 
 
 def ours(tmp: Path, name: str, url: str, workers: int, schema: str | None) -> ServerProcess:
+    """Our server as a process (tests/processes.py), not yet started."""
     env = {"RXF_PORT": str(free_port()), "RXF_VAR_DIR": str(tmp / name),
            "RXF_DATABASE_URL": url, "RXF_DATA_KEY": KEY,
            # 1,000 users sending as fast as they can: not a crowd to hold back.
@@ -211,6 +218,7 @@ def outcomes(server: ServerProcess) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
+    """Start every server, check each answers, then the interleaved rounds."""
     tmp = Path(tempfile.mkdtemp(prefix="rxf-peers-"))
     peers = Peers(args, tmp)
     schemas = [f"peers_{uuid.uuid4().hex[:8]}" for _ in range(2)]
@@ -264,6 +272,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def summary(results: dict[str, list[Result]]) -> None:
+    """The ratios the goals are stated in, round by round."""
     names = list(results)
     echo, sqlite = results[names[0]], results[names[1]]
     for n in range(len(echo)):
@@ -277,6 +286,7 @@ def summary(results: dict[str, list[Result]]) -> None:
 
 
 def main() -> None:
+    """Command line entry."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=8)
