@@ -209,6 +209,22 @@ def ours(tmp: Path, name: str, url: str, workers: int, schema: str | None) -> Se
     return ServerProcess(env, workers=workers)
 
 
+class TreeServer(ServerProcess):
+    """Our server as it was in another checkout (`--before`), for before/after in one run."""
+
+    def __init__(self, env: dict[str, str], root: Path, workers: int = 1) -> None:
+        super().__init__(env, workers=workers)
+        self.root = root
+
+    def spawn(self) -> None:
+        """Like ServerProcess.spawn, from the other checkout."""
+        Path(self.env["RXF_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen([sys.executable, str(self.root / "server.py")],
+                                         cwd=self.root, env=self.env, stdout=out, stderr=out,
+                                         start_new_session=True)
+
+
 def outcomes(server: ServerProcess) -> str:
     """How the server's own log line classed each message (error or detached = not ok)."""
     log = server.log.read_text(errors="replace") if server.log.exists() else ""
@@ -230,6 +246,15 @@ async def run(args: argparse.Namespace) -> None:
             await pg_schema(args.pg, True, schema)
         servers["ours, PostgreSQL, 1 process"] = ours(tmp, "pg1", args.pg, 1, schemas[0])
         servers["ours, PostgreSQL, 2 processes"] = ours(tmp, "pg2", args.pg, 2, schemas[1])
+    if args.before:
+        before = Path(args.before)  # made absolute in main()
+        servers["before, SQLite, 1 process"] = TreeServer(
+            ours(tmp, "b_sqlite", f"sqlite+aiosqlite:///{tmp}/before.db", 1, None).env, before)
+        if not args.sqlite_only:
+            schemas.append(f"peers_{uuid.uuid4().hex[:8]}")
+            await pg_schema(args.pg, True, schemas[-1])
+            servers["before, PostgreSQL, 1 process"] = TreeServer(
+                ours(tmp, "b_pg1", args.pg, 1, schemas[-1]).env, before)
     echo_port = free_port()
     echo = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{echo_port}",
@@ -273,16 +298,23 @@ async def run(args: argparse.Namespace) -> None:
 
 def summary(results: dict[str, list[Result]]) -> None:
     """The ratios the goals are stated in, round by round."""
-    names = list(results)
-    echo, sqlite = results[names[0]], results[names[1]]
+    echo = results["WeRoBot echo, gunicorn 1 worker"]
+    sqlite = results["ours, SQLite, 1 process"]
+    pg1 = results.get("ours, PostgreSQL, 1 process")
+    pg2 = results.get("ours, PostgreSQL, 2 processes")
     for n in range(len(echo)):
         line = f"round {n + 1}: SQLite / echo x{sqlite[n].rate / echo[n].rate:.2f} (goal >= 1.0)"
-        if len(names) > 2:
-            pg1, pg2 = results[names[2]][n], results[names[3]][n]
-            line += (f"; PG 1 proc / SQLite x{pg1.rate / sqlite[n].rate:.2f} (goal >= 0.7), "
-                     f"p99 {pg1.p99:.1f} ms (goal <= 50); PG CPU/msg 2 proc / 1 proc "
-                     f"x{pg2.cpu_ms / pg1.cpu_ms:.2f} (goal <= 1.10)")
+        if pg1 and pg2:
+            line += (f"; PG 1 proc / SQLite x{pg1[n].rate / sqlite[n].rate:.2f} (goal >= 0.7), "
+                     f"p99 {pg1[n].p99:.1f} ms (goal <= 50); PG CPU/msg 2 proc / 1 proc "
+                     f"x{pg2[n].cpu_ms / pg1[n].cpu_ms:.2f} (goal <= 1.10)")
         print(line)
+        for db, now in (("SQLite", sqlite), ("PostgreSQL", pg1)):
+            before = results.get(f"before, {db}, 1 process")
+            if before and now:
+                print(f"  {db}: after / before x{now[n].rate / before[n].rate:.2f} msg/s, "
+                      f"CPU/msg {before[n].cpu_ms:.2f} -> {now[n].cpu_ms:.2f} ms; before / echo "
+                      f"x{before[n].rate / echo[n].rate:.2f}")
 
 
 def main() -> None:
@@ -293,8 +325,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--pg", default=os.environ.get("RXF_BENCH_PG", PG))
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--before", default="",
+                        help="a checkout of an earlier commit: its server runs in the same rounds")
     parser.add_argument("--aiohttp", action="store_true", help="the aiohttp client, not wrk")
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.before:
+        args.before = str(Path(args.before).resolve())
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
