@@ -122,11 +122,15 @@ class MessageHandler:
             await self.events.system(inbound)
             return Outcome([])
         async with self.locks.hold(inbound.openid) as conn:
-            if seal is not None and self.replay is not None \
-                    and await self.replay.remember(seal, conn) is Seen.REPLAY:
-                return Outcome([], replayed=True)
             key = inbound.dedupe_key
-            prior, loaded = await self.store.begin(key, inbound.openid, conn)
+            if seal is not None and self.replay is not None:
+                # Remembered and read in one phase; a replay's read is simply not used.
+                seen, prior, loaded = await self.store.begin_after(
+                    self.replay.remembering(seal), key, inbound.openid, conn)
+                if seen is Seen.REPLAY:
+                    return Outcome([], replayed=True)
+            else:
+                prior, loaded = await self.store.begin(key, inbound.openid, conn)
             if prior is not None:
                 return Outcome(prior, duplicate=True)
             now = self.clock()

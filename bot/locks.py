@@ -8,6 +8,11 @@ The lock's connection comes from its own small pool and is handed to the step, w
 reads and writes the conversation on it. Lock holders therefore never compete with the
 step's other queries for the main pool: with one pool, 30 users in flight held every
 connection in locks while their steps waited for one (a deadlock until pool timeout).
+
+Lock and unlock go straight to asyncpg (a prepared statement, one round trip each):
+through SQLAlchemy the pair cost 270-320 µs of CPU a message, on asyncpg 140-160.
+A failed raw lock is retried once through SQLAlchemy, whose error handling tells a dead
+connection (after a database restart) from any other failure and drops the pool's.
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.database import is_postgres
+
+_LOCK = "SELECT pg_advisory_lock($1)"
+_UNLOCK = "SELECT pg_advisory_unlock($1)"
+_LOCK_CHECKED = text("SELECT pg_advisory_lock(:k)")
 
 
 def advisory_key(openid: str) -> int:
@@ -94,8 +104,13 @@ class UserLocks:
             # unlock are one round trip each; the store's writes open a transaction.
             conn = await self._engine.connect()
             try:
-                await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-                await conn.commit()  # the lock is the session's; no transaction stays open
+                try:
+                    await (await _driver(conn)).fetchval(_LOCK, key)
+                except Exception:
+                    # Nothing was locked. Said again through SQLAlchemy: a dead
+                    # connection then raises the DBAPIError the retry below reads.
+                    await conn.execute(_LOCK_CHECKED, {"k": key})
+                    await conn.commit()  # the lock is the session's; no transaction stays
                 return conn
             except DBAPIError as exc:
                 await conn.invalidate()
@@ -112,5 +127,9 @@ class UserLocks:
     async def _unlock(conn: AsyncConnection, key: int) -> None:
         if conn.in_transaction():
             await conn.rollback()
-        await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-        await conn.commit()
+        await (await _driver(conn)).fetchval(_UNLOCK, key)
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under `conn` (autocommit: no transaction to keep in step)."""
+    return (await conn.get_raw_connection()).driver_connection

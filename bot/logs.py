@@ -13,6 +13,9 @@ from typing import Any
 from dialogs.masking import mask_text
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Extra fields our own code fills with values that cannot hold personal data (hashes,
+# names of dialogs and states, numbers it measured): written as they are, not masked.
+PLAIN = "rxf_plain"
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,8 +33,11 @@ class JsonFormatter(logging.Formatter):
             "msg": mask_text(record.getMessage()),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in _STANDARD and not key.startswith("_") and key != PLAIN:
                 line[key] = masked(value)
+        plain = getattr(record, PLAIN, None)
+        if isinstance(plain, dict):
+            line.update(plain)
         if record.exc_info:
             line["error"] = mask_text(self.formatException(record.exc_info))
         if record.stack_info:

@@ -92,6 +92,12 @@ class ReplayGuard:
         return await self._runner.run(self._remember, seal.key, seal.body_hash, self._clock(),
                                       write=conn is None, conn=conn)
 
+    def remembering(self, seal: Seal) -> Callable[[Connection], Seen]:
+        """`remember` as a phase to run on the caller's hop (ConversationStore.begin_after),
+        on the same connection and with the same effect."""
+        now = self._clock()
+        return lambda conn: self._remember(conn, seal.key, seal.body_hash, now)
+
     def _remember(self, conn: Connection, key: str, body_hash: str, now: datetime) -> Seen:
         # The usual case is one statement: the insert lands.
         if conn.execute(self._insert, {"key": key, "body_hash": body_hash,

@@ -10,11 +10,11 @@ Either all of a step lands or none of it does.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -88,6 +88,9 @@ _STEP_IN_ONE = insert(_D).from_select(
            bindparam("d_replies", type_=_D.c.replies.type)))
 
 
+T = TypeVar("T")
+
+
 class ConcurrentUpdate(Exception):
     """The conversation changed under us; the step is dropped, not half-applied."""
 
@@ -132,6 +135,19 @@ class ConversationStore:
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
         return replies, self._loaded(openid, row)
+
+    async def begin_after(self, first: Callable[[Connection], T], key: str, openid: str,
+                          conn: AsyncConnection | None = None
+                          ) -> tuple[T, list[Reply] | None, Loaded]:
+        """`begin`, with the caller's `first` (the replay memory's insert) run just before
+        the read in the same phase: one thread hop or greenlet fewer a message. `first`
+        writes, so on SQLite the phase is a write (its own savepoint)."""
+        done, row = await self._runner.run(_first_then_read, first, key, openid,
+                                           write=conn is None, conn=conn)
+        replies = None
+        if row["replies"] is not None:
+            replies = [from_json(r) for r in json.loads(row["replies"])]
+        return done, replies, self._loaded(openid, row)
 
     async def delivery(self, key: str) -> list[Reply] | None:
         """The replies stored for delivery `key`, or None when it was never answered."""
@@ -281,6 +297,11 @@ def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
 
 def _read(conn: Connection, key: str, openid: str) -> Any:
     return conn.execute(_READ, {"key": key, "openid": openid}).mappings().one()
+
+
+def _first_then_read(conn: Connection, first: Callable[[Connection], T], key: str,
+                     openid: str) -> tuple[T, Any]:
+    return first(conn), _read(conn, key, openid)
 
 
 def _save_conversation(conn: Connection, conv: ConvState, row: dict[str, Any]) -> None:

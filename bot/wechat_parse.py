@@ -5,6 +5,10 @@ nested inside `<Content>` a dict, `<MsgId>abc</MsgId>` an exception deep inside 
 step. Here every field we read is converted and checked once, at the door, so a signed
 but malformed delivery is a 400 and never reaches the handler. Elements we do not read
 are left alone: WeChat adds fields, and an unknown field must not refuse a real user.
+
+The XML is read with ElementTree through defusedxml (no DTD, no entities): a quarter of
+xmltodict's cost, which built a dict of every element first (47 against 11 µs for a
+text message).
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.parsers.expat import ExpatError
+from xml.etree.ElementTree import Element, ParseError
 
-import xmltodict
+from defusedxml.ElementTree import fromstring
 
 from bot.inbound import PERSON_EVENTS, PERSON_MESSAGES, Inbound, message_text
 
@@ -54,16 +58,46 @@ class Parsed:
 
 
 def parse(xml: str) -> Parsed:
+    """Read one decrypted delivery; raises Malformed for anything not a WeChat message."""
     try:
-        doc = xmltodict.parse(xml, disable_entities=True)
-    except (ExpatError, ValueError) as exc:
+        doc = fromstring(xml, forbid_dtd=True)
+    except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
         raise Malformed(f"malformed XML: {type(exc).__name__}") from None
-    root = doc.get("xml") if isinstance(doc, Mapping) else None
-    if not isinstance(root, Mapping):
-        raise Malformed("root element <xml> with fields expected")
-    if any(k.startswith(("@", "#")) for k in root):
-        raise Malformed("text or attributes directly in <xml>")
+    root = _fields(doc)
     return Parsed(_inbound(root), _text(root, "ToUserName", _ACCOUNT, required=True))
+
+
+def _fields(doc: Element) -> dict[str, Any]:
+    """The children of <xml> by name, as the checks below read them: the stripped text
+    (None when empty), a list when the element repeats, a dict when it is not plain text
+    (attributes, child elements, a namespace)."""
+    if doc.tag != "xml" or (len(doc) == 0 and not doc.attrib):
+        raise Malformed("root element <xml> with fields expected")
+    if doc.attrib or _blank(doc.text) is not None \
+            or any(_blank(child.tail) is not None for child in doc):
+        raise Malformed("text or attributes directly in <xml>")
+    root: dict[str, Any] = {}
+    for child in doc:
+        name = child.tag
+        if name.startswith("{"):  # <A xmlns="…">: not the plain element WeChat sends
+            name, value = name.rpartition("}")[2], {"namespace": name}
+        elif child.attrib or len(child):
+            value = {"attributes": child.attrib, "children": len(child)}
+        else:
+            value = _blank(child.text)
+        if name in root:
+            previous = root[name]
+            root[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            root[name] = value
+    return root
+
+
+def _blank(text: str | None) -> str | None:
+    """Text as WeChat means it: surrounding whitespace dropped, nothing left is None."""
+    if text is None:
+        return None
+    return text.strip() or None
 
 
 def _inbound(root: Mapping[str, Any]) -> Inbound:
