@@ -10,15 +10,8 @@ import re
 import unicodedata
 
 from adapters import local_data
-from adapters.platform_port import (
-    Catalog,
-    Institution,
-    Page,
-    Policy,
-    Product,
-    ProductQuery,
-    Zone,
-)
+from adapters.catalog_port import Catalog, Institution, Policy, Product, ProductQuery, Zone
+from adapters.platform_port import Page
 from config.settings import Settings
 from knowledge.slots import nicknames
 

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from adapters.catalog_port import Institution, Policy, Product, ProductQuery, Zone
 from adapters.platform_http_wire import (
     WireError,
     from_wire,
@@ -38,7 +39,6 @@ from adapters.platform_port import (
     Enterprise,
     EnterpriseInput,
     IllegalMove,
-    Institution,
     LoginResult,
     Move,
     NotFound,
@@ -47,12 +47,8 @@ from adapters.platform_port import (
     PersonCert,
     PlatformError,
     PlatformUnavailable,
-    Policy,
-    Product,
-    ProductQuery,
     Profile,
     RegisterInput,
-    Zone,
 )
 from config.settings import Settings
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from adapters.platform_port import Catalog, Platform
+    from adapters.catalog_port import Catalog
+    from adapters.platform_port import Platform
     from adapters.sms import SmsService
     from knowledge.intents import IntentSpec
     from knowledge.loader import FaqEntry

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.platform_port import PlatformError
 from dialogs.base import ConvState, Step, StepContext
-from dialogs.form import Field, Reopen, Values
+from dialogs.form_spec import Field, Reopen, Values
 from dialogs.masking import mask_phone
 from dialogs.validators import Invalid, sms_code
 

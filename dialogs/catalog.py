@@ -13,7 +13,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from adapters.platform_port import PlatformError, Policy, Product, ProductQuery
+from adapters.catalog_port import Policy, Product, ProductQuery
+from adapters.platform_port import PlatformError
 from dialogs.amounts import format_wan, parse_amount, parse_term_months
 from dialogs.base import BrowsingDialog, ConvState, Dialog, Step, StepContext
 from dialogs.demand_said import NAME as PUBLISH

@@ -11,12 +11,7 @@ reopen the same forms prefilled; 添加企业 uses the enterprise form empty.
 
 from __future__ import annotations
 
-from adapters.platform_port import (
-    EnterpriseInput,
-    PersonCert,
-    PlatformError,
-    Profile,
-)
+from adapters.platform_port import EnterpriseInput, PersonCert, PlatformError, Profile
 from dialogs import consent, validators
 from dialogs.account_common import (
     CARRY_ON,
@@ -31,7 +26,8 @@ from dialogs.account_common import (
 )
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.certify_sign import AUTH_TEXT, SIGN
-from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen, Values
+from dialogs.form import FormDialog
+from dialogs.form_spec import Choice, Done, Field, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
 from dialogs.replies import Text

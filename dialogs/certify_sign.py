@@ -10,7 +10,7 @@ from adapters.platform_port import AuthorisationInput, PlatformError, Profile
 from dialogs import validators
 from dialogs.account_common import CARRY_ON, NO_ACCOUNT
 from dialogs.base import Step, StepContext
-from dialogs.form import Done, Field, FormSpec, Reopen, Values
+from dialogs.form_spec import Done, Field, FormSpec, Reopen, Values
 from dialogs.masking import mask_account
 
 AUTH_VERSION = "RXF-AUTH-2024.1"

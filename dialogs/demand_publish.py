@@ -27,7 +27,8 @@ from dialogs.demand_text import (
     certification_gap,
     term_text,
 )
-from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
+from dialogs.form import FormDialog
+from dialogs.form_spec import Choice, Done, Field, FormSpec, Reopen
 from dialogs.masking import mask_phone
 from dialogs.registry import Intent
 from dialogs.validators import Invalid, SoftInvalid

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from adapters.platform_port import PlatformError, Product, ProductQuery
+from adapters.catalog_port import Product, ProductQuery
+from adapters.platform_port import PlatformError
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.catalog import (
     PRODUCTS,

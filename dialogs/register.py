@@ -29,7 +29,8 @@ from dialogs.account_common import (
     text_value,
 )
 from dialogs.base import ConvState, Dialog, Forget, Step, StepContext
-from dialogs.form import Done, Field, FormDialog, FormSpec, Reopen, Values
+from dialogs.form import FormDialog
+from dialogs.form_spec import Done, Field, FormSpec, Reopen, Values
 from dialogs.masking import mask_id, mask_phone
 from dialogs.registry import Intent
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from dialogs import validators
 from dialogs.base import StepContext
-from dialogs.form import Choice, Done, Field, FormDialog, FormSpec, Reopen
+from dialogs.form import FormDialog
+from dialogs.form_spec import Choice, Done, Field, FormSpec, Reopen
 from dialogs.registry import Intent, Registry
 
 CALLS: dict[str, int] = {}

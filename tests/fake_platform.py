@@ -26,6 +26,7 @@ from sqlalchemy import select, text
 
 from adapters import database
 from adapters.catalog import LocalCatalog
+from adapters.catalog_port import ProductQuery
 from adapters.crypto import DataCipher
 from adapters.local_data import load_catalog
 from adapters.outbox import OutboxRow
@@ -41,7 +42,6 @@ from adapters.platform_port import (
     NotFound,
     PersonCert,
     PlatformError,
-    ProductQuery,
     RegisterInput,
 )
 from adapters.sqltypes import utcnow

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from adapters.catalog import LocalCatalog, expand_words
+from adapters.catalog_port import ProductQuery
 from adapters.local_data import load_catalog
-from adapters.platform_port import ProductQuery
 from dialogs.catalog import pack, parse_product_query
 from dialogs.validators import Invalid
 from tests.demand_support import DemandEnv, env_fixture  # noqa: F401

@@ -31,7 +31,8 @@ ENTRY = ("server", "bot.__main__", "ops.cli", "ops.__init__", "wiring.serve",
          "wiring.supervisor")
 # Dialogs reach the outside through ports only: the port modules, never an
 # implementation (docs/architecture.md, "Ports").
-DIALOG_ADAPTERS = ("adapters.ports", "adapters.platform_port", "adapters.masking")
+DIALOG_ADAPTERS = ("adapters.ports", "adapters.platform_port", "adapters.catalog_port",
+                   "adapters.masking")
 
 
 def unit_of(module: str) -> str | None:

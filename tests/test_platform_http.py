@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from adapters.catalog_port import ProductQuery
 from adapters.platform_http import HttpCatalog, HttpPlatform
 from adapters.platform_port import (
     AuthorisationInput,
@@ -24,7 +25,6 @@ from adapters.platform_port import (
     PersonCert,
     PlatformError,
     PlatformUnavailable,
-    ProductQuery,
     RegisterInput,
 )
 from config.settings import load_settings

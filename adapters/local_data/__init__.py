@@ -24,7 +24,7 @@ import yaml
 # local data keeps what only the local platform needs (an institution's regions, a
 # product's institution_id and search keywords), while the port's versions carry what a
 # dialog shows (the institution's name) and are made from these in adapters/catalog.py.
-from adapters.platform_port import Policy, Zone
+from adapters.catalog_port import Policy, Zone
 
 T = TypeVar("T")
 

@@ -17,13 +17,7 @@ from adapters.platform_local.models import (
     DemandRow,
     EnterpriseRow,
 )
-from adapters.platform_port import (
-    AuthorisationRecord,
-    Consent,
-    NotFound,
-    PersonalData,
-    Profile,
-)
+from adapters.platform_port import AuthorisationRecord, Consent, NotFound, PersonalData, Profile
 
 NOT_REGISTERED = "您还没有注册融信服账号，请先回复「注册」。"
 
