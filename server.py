@@ -26,8 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters import database
 from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
 from adapters.factory import build_ports
+from adapters.media import MediaWorker
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
+from adapters.ticket_wiring import wire_tickets
 from adapters.wechat_api import WeChatApiClient
 from bot import housekeeping, logs, observe, startup
 from bot.events import EventHandler
@@ -78,6 +80,7 @@ class Runtime:
     faq_log: FaqLog
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
+    media: MediaWorker | None = None  # downloads tickets' images (adapters/media.py)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -99,6 +102,8 @@ class Runtime:
 
     def start_background(self) -> None:
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
+        if self.media is not None:
+            self.tasks.append(asyncio.create_task(self.media.run(self.stop), name="media"))
         self.tasks.append(asyncio.create_task(housekeeping.run(
             self.sessions, self.stop,
             retention=housekeeping.Retention.from_settings(self.settings),
@@ -170,6 +175,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock,
                         give_up_after=timedelta(days=settings.push_give_up_days))
+    media = wire_tickets(ports, sessions, cipher, clock, runner, api.get_media, worker.wake)
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
@@ -183,7 +189,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
               clock=clock, replay=ReplayGuard(runner, settings.signature_max_age, clock))
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
-                   faq_log=faq_log, runner=runner, lock_engine=lock_engine)
+                   faq_log=faq_log, runner=runner, lock_engine=lock_engine, media=media)
 
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from adapters.platform_port import Catalog, Platform
     from adapters.sms import SmsService
+    from adapters.tickets import TicketStore
     from adapters.verify import Verifier
 
 
@@ -33,6 +34,8 @@ class WeChatApi(Protocol):
     async def create_menu(self, menu: dict[str, Any]) -> None: ...
 
     async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]: ...
+
+    async def get_media(self, media_id: str, limit: int) -> bytes: ...
 
 
 class FaqPort(Protocol):
@@ -60,3 +63,4 @@ class Ports:
     verify: Verifier | None = None
     catalog: Catalog | None = None
     understander: UnderstanderPort | None = None
+    tickets: TicketStore | None = None  # 工单: Q3 manual verification, Q6 reports
