@@ -44,9 +44,9 @@ def parser() -> argparse.ArgumentParser:
     fake.add_argument("--port", type=int, default=8090)
 
     # Subcommands of the accounts and demands features register themselves here.
-    from bot import cli_accounts, cli_demands, cli_templates
+    from bot import cli_accounts, cli_demands, cli_templates, cli_tickets
 
-    for module in (cli_accounts, cli_demands, cli_templates):
+    for module in (cli_accounts, cli_demands, cli_templates, cli_tickets):
         add = getattr(module, "add_parsers", None)
         if add is not None:
             add(sub)

@@ -60,9 +60,9 @@ async def dispatch(args: argparse.Namespace) -> int:
         print(f"fake WeChat API on http://{args.host}:{args.port}/cgi-bin/", flush=True)
         await run_standalone(args.host, args.port, templates=seeded_templates())
         return 0
-    from bot import cli_accounts, cli_demands, cli_templates
+    from bot import cli_accounts, cli_demands, cli_templates, cli_tickets
 
-    for module in (cli_accounts, cli_demands, cli_templates):
+    for module in (cli_accounts, cli_demands, cli_templates, cli_tickets):
         run = getattr(module, "dispatch", None)
         if run is not None:
             code = await run(settings, args)

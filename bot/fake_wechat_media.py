@@ -77,7 +77,13 @@ def media_response(book: MediaBook, request: web.Request) -> web.Response:
 
 async def upload(book: MediaBook, request: web.Request) -> web.Response:
     """POST _media (control): the raw body becomes a user's picture."""
-    data = await request.content.read(MAX_UPLOAD + 1)
+    body = bytearray()
+    while len(body) <= MAX_UPLOAD:  # read() returns what has arrived, not all of it
+        chunk = await request.content.read(MAX_UPLOAD + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    data = bytes(body)
     if not data or len(data) > MAX_UPLOAD:
         return web.json_response({"error": f"body must be 1 to {MAX_UPLOAD} bytes"}, status=400)
     media_id = book.store(data)

@@ -100,6 +100,9 @@ class Router:
             if step is not None:
                 return await self.chain(ctx, conv, step)
             return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
+        picture = self.registry.by_key("IMAGE")  # dialogs/ticket_report.py: 问题反馈
+        if picture is not None and picture.respond is not None:
+            return await self.chain(ctx, conv, await picture.respond(ctx, conv, media_id))
         return [Text("收到您的图片。如需人工查看，请回复「转人工」；办理业务请回复「菜单」。")]
 
     async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
@@ -148,6 +151,9 @@ class Router:
         understood = await self._with_enterprises(ctx, _reading(ctx, text))
         if understood is None:
             return await self.faq.answer(ctx, conv, text)
+        if understood.slots.ticket_no and self.registry.by_key("TICKET_STATUS") \
+                and understood.intent in (None, "STATUS", "TICKET_STATUS"):
+            return await self.run_key(ctx, conv, "TICKET_STATUS", text)
         if understood.slots.demand_no and understood.intent in (None, "STATUS"):
             return await self.run_key(ctx, conv, "STATUS", text)
         if understood.kind == "intent" and understood.intent:

@@ -1,0 +1,151 @@
+"""问题反馈 (manual Q6: any 异常 or other error goes to the platform's service staff with a
+screenshot).
+
+"报错了", "系统异常" or a picture sent outside any form asks "要反馈这个问题吗？". A
+picture starts a draft ticket (待补充) at once, so its download begins while the user
+answers; every further picture joins the same draft. 1 (or a description typed straight
+away) asks for / takes one line saying what happened and files the ticket (待处理); 2
+withdraws the draft and its pictures. A picture sent within a few minutes of filing
+joins the ticket just filed instead of opening another.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.tickets import TicketError
+from dialogs.base import ConvState, Dialog, Step, StepContext
+from dialogs.registry import Intent
+from dialogs.ticket_common import FOLLOW, NO, WHEN, YES, desk, no_desk, word
+from state_machines.ticket import OPEN, IllegalTicketMove
+
+NAME = "ticket_report"
+OFFER, DESCRIBE = "offer", "describe"
+JOIN_FILED = timedelta(minutes=10)  # pictures right after filing belong to that ticket
+ASK = "要反馈这个问题吗？\n1 反馈给平台客服（可以附截图）\n2 不用了"
+ASK_LINE = "请用一句话说说遇到的问题：在哪一步、提示了什么？（还可以接着发截图）"
+MIN_DESCRIPTION = 4  # "登录报错" says something; "啊" does not
+
+
+class ReportDialog(Dialog):
+    """The Q6 conversation: offer, pictures, one line, filed."""
+
+    name = NAME
+    title = "问题反馈"
+
+    async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        conv.clear_dialog()
+        conv.dialog, conv.state = self.name, OFFER
+        if arg:  # a picture's MediaId
+            got = await self._attach(ctx, conv, arg)
+            if got is not None:
+                return got
+            return Step.text(f"收到您的截图。{ASK}")
+        return Step.text(f"遇到报错或异常了？{ASK}")
+
+    async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        said = word(text)
+        if conv.state == OFFER:
+            if said in YES:
+                conv.state = DESCRIBE
+                return Step.text(ASK_LINE)
+            if said in NO:
+                return await self._drop(ctx, conv)
+            if len(said) >= MIN_DESCRIPTION:  # the problem told straight away
+                return await self._file(ctx, conv, text)
+            return Step(say=Step.text("要反馈请回复 1，不用请回复 2。").say, rejected=True)
+        if len(said) < 2 or said in YES:
+            return Step(say=Step.text(ASK_LINE).say, rejected=True)
+        return await self._file(ctx, conv, text)
+
+    async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> Step | None:
+        got = await self._attach(ctx, conv, media_id)
+        if got is not None:
+            return got
+        count = int(conv.values.get("pictures", 0))
+        tail = ASK_LINE if conv.state == DESCRIBE else "要反馈请回复 1，不用请回复 2。"
+        return Step.text(f"收到第{count}张截图。", tail)
+
+    async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
+        return ASK_LINE if conv.state == DESCRIBE else ASK
+
+    def progress(self, conv: ConvState) -> str:
+        count = int(conv.values.get("pictures", 0))
+        return f"已附{count}张截图" if count else ""
+
+    # --- steps ---------------------------------------------------------------------------
+    async def _attach(self, ctx: StepContext, conv: ConvState, media_id: str) -> Step | None:
+        """Queue the picture into this report's draft (made on the first one); a Step
+        only when it could not be taken."""
+        tickets = desk(ctx)
+        if tickets is None:
+            conv.clear_dialog()
+            return no_desk()
+        try:
+            no = conv.values.get("no")
+            if not no:
+                ticket = await tickets.draft(ctx.openid, "q6", title="问题反馈",
+                                             idem_key=ctx.idem_key + ":draft")
+                no = conv.values["no"] = ticket.no
+            await tickets.attach(ctx.openid, no, media_id, "screenshot", ctx.idem_key + ":img")
+        except TicketError as exc:
+            return Step.text(exc.message)
+        conv.values["pictures"] = int(conv.values.get("pictures", 0)) + 1
+        return None
+
+    async def _file(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        tickets = desk(ctx)
+        if tickets is None:
+            conv.clear_dialog()
+            return no_desk()
+        try:
+            no = conv.values.get("no")
+            if not no:
+                drafted = await tickets.draft(ctx.openid, "q6", title="问题反馈",
+                                              idem_key=ctx.idem_key + ":draft")
+                no = drafted.no
+            ticket = await tickets.submit(ctx.openid, no, text)
+        except (TicketError, IllegalTicketMove) as exc:
+            return Step.text(exc.message)
+        conv.clear_dialog()
+        pictures = ticket.count("pending", "stored")
+        attached = f"（附{pictures}张截图）" if pictures else ""
+        return Step.text(f"✅ 已提交给平台客服{attached}，工单号：{ticket.no}\n{WHEN}\n"
+                         f"还有截图可以直接发来，会补充到这张工单。{FOLLOW}")
+
+    async def _drop(self, ctx: StepContext, conv: ConvState) -> Step:
+        tickets, no = desk(ctx), conv.values.get("no")
+        conv.clear_dialog()
+        if tickets is not None and no:
+            try:
+                await tickets.drop(ctx.openid, no)
+            except TicketError:
+                pass  # nothing left to withdraw
+        return Step.text("好的，不反馈了，截图已删除。需要时回复「菜单」。")
+
+
+async def picture(ctx: StepContext, conv: ConvState, media_id: str) -> Step:
+    """A picture outside any form: into the ticket filed just now, else a new report."""
+    tickets = desk(ctx)
+    if tickets is not None:
+        recent = next(iter(await tickets.mine(ctx.openid, limit=1)), None)
+        if recent is not None and recent.kind == "q6" and recent.status == OPEN \
+                and ctx.now - recent.updated_at < JOIN_FILED:
+            try:
+                joined = await tickets.attach(ctx.openid, recent.no, media_id, "screenshot",
+                                              ctx.idem_key + ":img")
+            except TicketError as exc:
+                return Step.text(exc.message)
+            count = joined.count("pending", "stored")
+            return Step.text(f"已补充到工单{joined.no}（共{count}张截图）。{FOLLOW}")
+    return Step(start=NAME, start_arg=media_id)
+
+
+DIALOGS: list[Dialog] = [ReportDialog()]
+INTENTS: list[Intent] = [
+    Intent("REPORT", ("报错了", "报错", "系统异常", "出错了", "提示异常", "系统报错", "出现异常",
+                      "显示异常", "页面异常", "反馈问题", "问题反馈", "我要反馈", "提示错误",
+                      "系统出错", "出现错误"), dialog=NAME),
+    # A picture outside any form (bot/router.py): no words.
+    Intent("IMAGE", (), respond=picture),
+]
