@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from adapters.tickets import Ticket
@@ -27,6 +27,9 @@ from state_machines.ticket import STATES
 
 BEIJING = timezone(timedelta(hours=8))
 ROLE = {"licence": "营业执照", "screenshot": "截图"}
+CHECKS = {"four_factor": "工商四要素", "three_factor": "个人三要素"}
+FACTORS = {"legal_rep": "法定代表人姓名", "legal_rep_id": "法定代表人证件号",
+           "company": "企业名称", "not_found": "信用代码查无此企业"}
 IMAGE_STATUS = {"pending": "下载中", "stored": "已保存", "refused": "已拒收", "failed": "下载失败"}
 
 
@@ -115,8 +118,11 @@ def _full(ticket: Ticket) -> str:
                   f"联系手机：{facts.get('phone') or '无'}"]
         check = facts.get("check") or {}
         if check:
-            lines.append(f"失败的核验：{check.get('check')}，不一致项 {check.get('failed')}，"
-                         f"共{check.get('times')}次，最近 {check.get('at', '')[:16]}")
+            at = datetime.fromisoformat(check["at"]).astimezone(BEIJING) if check.get("at") \
+                else None
+            lines.append(f"失败的核验：{CHECKS.get(check.get('check'), check.get('check'))}，"
+                         f"不一致：{FACTORS.get(check.get('failed'), check.get('failed'))}，"
+                         f"共{check.get('times')}次" + (f"，最近 {at:%m-%d %H:%M}" if at else ""))
     for i, image in enumerate(ticket.images, 1):
         extra = f"（{image.error}）" if image.status in ("refused", "failed") else ""
         lines.append(f"图片{i}：{ROLE.get(image.role, image.role)} "

@@ -94,6 +94,7 @@ class Router:
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> list[Reply]:
         if human.active(conv, ctx.now):
             return human.relay(ctx, conv)
+        conv.choices = None  # a numbered question lives one message: the next "1" is new
         dialog = self.registry.dialog(conv.dialog or "")
         if dialog is not None:
             step = await dialog.on_image(ctx, conv, media_id)

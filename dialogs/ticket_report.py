@@ -115,13 +115,15 @@ class ReportDialog(Dialog):
 
     async def _drop(self, ctx: StepContext, conv: ConvState) -> Step:
         tickets, no = desk(ctx), conv.values.get("no")
+        pictures = int(conv.values.get("pictures", 0))
         conv.clear_dialog()
         if tickets is not None and no:
             try:
                 await tickets.drop(ctx.openid, no)
             except TicketError:
                 pass  # nothing left to withdraw
-        return Step.text("好的，不反馈了，截图已删除。需要时回复「菜单」。")
+        deleted = "截图已删除。" if pictures else ""
+        return Step.text(f"好的，不反馈了，{deleted}需要时回复「菜单」。")
 
 
 async def picture(ctx: StepContext, conv: ConvState, media_id: str) -> Step:

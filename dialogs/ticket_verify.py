@@ -214,6 +214,9 @@ async def _reopen(ctx: StepContext, conv: ConvState, ticket: Ticket) -> Step:
     values = dict(ticket.details.get("form") or {})
     if form is None or not values:
         return Step(start="certify")
+    if source == "register" and ctx.ports.platform is not None \
+            and (await ctx.ports.platform.profile(ctx.openid)).account is not None:
+        return Step(start="certify")  # registered since: certification is what is left
     if source == "register":  # the phone was proven when the ticket was filed
         proven = values.setdefault(VERIFIED, [])
         if values.get("phone") and values["phone"] not in proven:

@@ -55,7 +55,7 @@ async def test_q3_from_refusal_to_recertification(harness: Harness,
     code, out = await _cli(h, capsys, "list")
     assert code == 0 and no in out and "人工核验" in out
     code, out = await _cli(h, capsys, "show", no)
-    assert code == 0 and "530***********013X" in out and "legal_rep" in out
+    assert code == 0 and "530***********013X" in out and "不一致：法定代表人姓名" in out
     code, out = await _cli(h, capsys, "resolve", no, "--reply", "已完成数据同步", "--by", "张三")
     assert code == 0 and "已解决" in out
     code, out = await _cli(h, capsys, "reject", no, "--reply", "x")
