@@ -75,3 +75,29 @@ async def test_q3_from_refusal_to_recertification(harness: Harness,
 async def test_manual_verification_needs_a_refusal_first(harness: Harness) -> None:
     assert "请先回复「认证授权」" in await harness.say("申请人工核验")
     assert "没有找到工单GD20991231000001" in await harness.say("GD20991231000001")
+
+
+async def test_q3_from_adding_an_enterprise(harness: Harness) -> None:
+    h = harness
+    await register(h, {**MA, "company": "昭通金苹果农业开发有限公司",
+                       "uscc": "91530602MA6KU9G1H9"})
+    await h.say("添加企业")
+    await h.walk(MENGZI["company"], MENGZI["uscc"], MA["name"])
+    summary = await h.say(MA["id"])
+    assert "请核对企业信息" in summary
+    assert "申请人工核验" in await h.say("确认")
+    await h.walk("申请人工核验", "1")
+    await send_picture(h, JPEG)
+    confirm = await h.say("没有")
+    assert "⑤联系手机：186****3526" in confirm  # the account's phone
+    no = NO.search(await h.say("提交")).group(0)  # type: ignore[union-attr]
+    assert "还在处理中" in await h.say("重新认证")
+    desk = h.runtime.ports.tickets
+    assert desk is not None
+    await settled(h, no)
+    from ops.actions.tickets import resolve_ticket
+
+    await resolve_ticket(desk, no, reply="已同步", by="李四")
+    reopened = await h.say("重新认证")
+    assert "①企业名称：蒙自石榴红农产品有限公司" in reopened and "④法定代表人证件号" in reopened
+    assert "已添加企业「蒙自石榴红农产品有限公司」" in await h.say("确认")
