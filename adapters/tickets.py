@@ -259,10 +259,12 @@ class TicketStore(SessionPhases):
             row = session.scalar(select(TicketRow).where(TicketRow.no == no.strip().upper())
                                  .with_for_update())
             if row is None:
-                raise TicketError(f"没有编号为{no}的工单。", "not_found")
+                raise TicketError(f"没有编号为{no.strip().upper()}的工单。", "not_found")
             self._move(session, row, TicketCase(row.status), action, OPERATOR, by, reply)
-            if tell:
-                enqueue_sync(session, [OutboxItem(row.openid, "text", {"content": tell},
+            if tell:  # a push: the "ticket" template when configured, else this text
+                payload = {"event": "ticket", "ticket_no": row.no, "status": row.status,
+                           "reason": reply, "time": _minute(self.clock()), "text": tell}
+                enqueue_sync(session, [OutboxItem(row.openid, "push", payload,
                                                   dedupe_key=f"ticket:{row.no}:{action}")],
                              self.clock())
             return self._load(session, row)
@@ -348,6 +350,11 @@ class TicketStore(SessionPhases):
                       title=row.title, description=row.description, last_reply=row.last_reply,
                       created_at=row.created_at, updated_at=row.updated_at, details=details,
                       images=tuple(_image(m) for m in media), events=moves)
+
+
+def _minute(at: datetime) -> str:
+    """Beijing time as template time keywords take it (2026-12-01 09:30)."""
+    return f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
 
 
 def _image(row: TicketMediaRow) -> TicketImage:
