@@ -34,6 +34,7 @@ class ReportDialog(Dialog):
     title = "问题反馈"
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        """Ask whether to report; with a picture (its MediaId as `arg`) a draft first."""
         conv.clear_dialog()
         conv.dialog, conv.state = self.name, OFFER
         if arg:  # a picture's MediaId
@@ -44,6 +45,7 @@ class ReportDialog(Dialog):
         return Step.text(f"遇到报错或异常了？{ASK}")
 
     async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        """1 / 2 / a description at the offer; the one line once asked for it."""
         said = word(text)
         if conv.state == OFFER:
             if said in YES:
@@ -59,6 +61,7 @@ class ReportDialog(Dialog):
         return await self._file(ctx, conv, text)
 
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> Step | None:
+        """Another picture: into the same draft."""
         got = await self._attach(ctx, conv, media_id)
         if got is not None:
             return got
@@ -67,9 +70,11 @@ class ReportDialog(Dialog):
         return Step.text(f"收到第{count}张截图。", tail)
 
     async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
+        """The question this report waits on."""
         return ASK_LINE if conv.state == DESCRIBE else ASK
 
     def progress(self, conv: ConvState) -> str:
+        """How many pictures are attached, for the resume offer."""
         count = int(conv.values.get("pictures", 0))
         return f"已附{count}张截图" if count else ""
 

@@ -59,6 +59,7 @@ class VerifyDialog(Dialog):
     title = "申请人工核验"
 
     async def start(self, ctx: StepContext, conv: ConvState, arg: str = "") -> Step:
+        """Open with the refused form's values, or say what manual verification is for."""
         form = failed_form(conv)
         if form is None:
             return Step.text(NOT_FAILED)
@@ -69,6 +70,7 @@ class VerifyDialog(Dialog):
                          "您刚才填写的信息会一并带上，不用重新填。", ASK_WHEN)
 
     async def handle(self, ctx: StepContext, conv: ConvState, text: str) -> Step:
+        """The answer to the current question (when, licence, screenshots, summary)."""
         said = word(text)
         if conv.state == WHEN_Q:
             return await self._when(ctx, conv, said)
@@ -84,6 +86,7 @@ class VerifyDialog(Dialog):
         return _again("没看懂您的回复。\n" + await self.prompt(ctx, conv))
 
     async def on_image(self, ctx: StepContext, conv: ConvState, media_id: str) -> Step | None:
+        """The licence photo, then screenshots, into the drafted ticket."""
         if conv.state == WHEN_Q:
             return Step.text("先回答一个问题：" + ASK_WHEN)
         role = "licence" if conv.state == LICENCE else "screenshot"
@@ -103,6 +106,7 @@ class VerifyDialog(Dialog):
         return Step.text(f"收到第{conv.values[key]}张截图。", await self.prompt(ctx, conv))
 
     async def prompt(self, ctx: StepContext, conv: ConvState) -> str:
+        """The current question, or the masked summary."""
         if conv.state == WHEN_Q:
             return ASK_WHEN
         if conv.state == LICENCE:
@@ -124,6 +128,7 @@ class VerifyDialog(Dialog):
             "回到原来的表单修改。"))
 
     def progress(self, conv: ConvState) -> str:
+        """Whether the licence photo is in, for the resume offer."""
         return "已附营业执照照片" if conv.values.get("licences") else ""
 
     # --- steps ---------------------------------------------------------------------------
