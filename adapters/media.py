@@ -136,7 +136,7 @@ class MediaWorker:
             data = await self.fetch(row.media_id, MAX_IMAGE_BYTES)
             mime = image_type(data)
         except ImageRefused as refused:
-            log.info("ticket image %s refused: %s", row.id, type(refused).__name__,
+            log.info("ticket image %s refused: %s", row.id, refused.reason,
                      extra={"row_id": row.id})
             await self._refuse(row, refused.reason)
             return

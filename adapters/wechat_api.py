@@ -110,6 +110,8 @@ class WeChatApiClient:
         return await self._download(media_id, limit, token)
 
     async def _download(self, media_id: str, limit: int, token: str) -> bytes:
+        # On wechatpy's own session, but streamed: its media.download() reads the whole
+        # body, and a file over the limit should cost no more than the limit.
         def fetch(client: _Client) -> bytes:
             with client._http.get(f"{self._base}media/get", stream=True, timeout=self._timeout,
                                   params={"access_token": token, "media_id": media_id}) as res:
