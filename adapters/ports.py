@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from adapters.platform_port import Catalog, Platform
     from adapters.sms import SmsService
-    from adapters.tickets import TicketStore
+    from adapters.ticket_port import TicketDesk
     from adapters.verify import Verifier
 
 
@@ -63,4 +63,4 @@ class Ports:
     verify: Verifier | None = None
     catalog: Catalog | None = None
     understander: UnderstanderPort | None = None
-    tickets: TicketStore | None = None  # 工单: Q3 manual verification, Q6 reports
+    tickets: TicketDesk | None = None  # 工单: Q3 manual verification, Q6 reports

@@ -13,7 +13,6 @@ import asyncio
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,12 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from adapters import audit
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner
 from adapters.masking import mask_text
 from adapters.outbox import OutboxItem, enqueue_sync
 from adapters.session_phases import SessionPhases
 from adapters.ticket_models import TicketEventRow, TicketMediaRow, TicketRow
+from adapters.ticket_port import Ticket, TicketError, TicketEvent, TicketImage
 from state_machines.ticket import (
     DRAFT,
     DROPPED,
@@ -44,62 +45,6 @@ BEIJING = timezone(timedelta(hours=8))
 PREFIX = "GD"
 _TRIES = 8
 USER_NAME = "用户"
-
-
-class TicketError(Exception):
-    """A ticket request refused; `message` is said as it is."""
-
-    def __init__(self, message: str, code: str = "refused") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-@dataclass(frozen=True)
-class TicketImage:
-    """An image of a ticket as lists show it (never its content)."""
-
-    id: int
-    role: str
-    status: str  # pending | stored | refused | failed
-    mime: str
-    size: int
-    error: str
-
-
-@dataclass(frozen=True)
-class TicketEvent:
-    """One move of a ticket."""
-
-    action: str
-    from_status: str
-    to_status: str
-    actor: str
-    message: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """A ticket with its images and moves; `details` is the decrypted Q3 record."""
-
-    no: str
-    openid: str
-    kind: str
-    status: str
-    title: str
-    description: str
-    last_reply: str
-    created_at: datetime
-    updated_at: datetime
-    details: dict[str, Any] = field(default_factory=dict)
-    images: tuple[TicketImage, ...] = ()
-    events: tuple[TicketEvent, ...] = ()
-
-    def count(self, *statuses: str, role: str | None = None) -> int:
-        """Images in these statuses (all when none given), of one role if given."""
-        return sum(1 for i in self.images
-                   if (not statuses or i.status in statuses) and role in (None, i.role))
 
 
 class TicketStore(SessionPhases):
@@ -273,6 +218,17 @@ class TicketStore(SessionPhases):
         if tell and self.on_outbox is not None:
             self.on_outbox()
         return ticket
+
+    async def note_reveal(self, no: str, by: str) -> None:
+        """An audit line: an operator saw a ticket's ID number and phone whole."""
+        def work(session: Session) -> None:
+            row = session.scalar(select(TicketRow).where(TicketRow.no == no.strip().upper()))
+            if row is not None:
+                audit.append(session.connection(), at=self.clock(), actor=f"operator:{by}",
+                             action="ticket_reveal", detail=row.no,
+                             subject=audit.subject(self.cipher, "openid", row.openid))
+
+        await self._write(work)
 
     async def image(self, no: str, index: int) -> tuple[TicketImage, bytes] | None:
         """The decrypted content of a ticket's `index`-th image (1-based), if stored."""

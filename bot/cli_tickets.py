@@ -20,7 +20,7 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from adapters.tickets import Ticket
+from adapters.ticket_port import Ticket
 from bot.settings import Settings
 from ops.actions import tickets as actions
 from state_machines.ticket import STATES
@@ -43,7 +43,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     show = sub.add_parser("show", help="one ticket: details, images, moves")
     show.add_argument("no", metavar="工单号")
     show.add_argument("--reveal", action="store_true",
-                      help="show the ID number and phone whole (for the data-sync request)")
+                      help="show the ID number and phone whole (for the data-sync request; "
+                           "leaves an audit line)")
+    show.add_argument("--by", default=os.environ.get("USER", ""), help="your name")
     for name, text in (("take", "start working on it (处理中)"),
                        ("resolve", "resolve it and send --reply to the user"),
                        ("reject", "reject it and send --reply to the user")):
@@ -73,7 +75,8 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
                 found = await actions.list_tickets(desk, args.status, args.limit)
                 print("\n".join(_line(t) for t in found) or "（没有工单）")
             elif command == "show":
-                print(_full(await actions.show_ticket(desk, args.no, reveal=args.reveal)))
+                print(_full(await actions.show_ticket(desk, args.no, reveal=args.reveal,
+                                                      by=args.by)))
             elif command == "take":
                 print(_line(await actions.take_ticket(desk, args.no, by=args.by)))
             elif command in ("resolve", "reject"):

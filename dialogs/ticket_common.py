@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from dialogs.base import Step, StepContext
 
 if TYPE_CHECKING:
-    from adapters.tickets import Ticket, TicketStore
+    from adapters.ticket_port import Ticket, TicketDesk
 
 BEIJING = timezone(timedelta(hours=8))
 YES = frozenset(("1", "是", "是的", "要", "好", "好的", "反馈", "需要", "对", "嗯", "可以", "行"))
@@ -37,7 +37,7 @@ def word(text: str) -> str:
     return re.sub(r"[\s。.!！~]+", "", text)
 
 
-def desk(ctx: StepContext) -> TicketStore | None:
+def desk(ctx: StepContext) -> TicketDesk | None:
     """The ticket desk, or None (a test registry without it)."""
     return ctx.ports.tickets
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.tickets import TicketError
+from adapters.ticket_port import TicketError
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.registry import Intent
 from dialogs.ticket_common import FOLLOW, NO, WHEN, YES, desk, no_desk, word

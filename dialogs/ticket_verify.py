@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.tickets import Ticket, TicketError
+from adapters.ticket_port import Ticket, TicketError
 from dialogs.account_common import FAILED_CHECK, VERIFIED
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.form import FormDialog

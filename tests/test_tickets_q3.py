@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import text
 
 from bot.__main__ import parser
 from bot.cli_tickets import dispatch
@@ -56,6 +57,12 @@ async def test_q3_from_refusal_to_recertification(harness: Harness,
     assert code == 0 and no in out and "人工核验" in out
     code, out = await _cli(h, capsys, "show", no)
     assert code == 0 and "530***********013X" in out and "不一致：法定代表人姓名" in out
+    code, out = await _cli(h, capsys, "show", no, "--reveal", "--by", "张三")
+    assert code == 0 and MA["id"] in out and MA["phone"] in out
+    async with h.runtime.sessions() as s:
+        line = (await s.execute(text("SELECT actor, action, detail, subject FROM audit_events"))
+                ).one()
+    assert line[:3] == ("operator:张三", "ticket_reveal", no) and h.openid not in line[3]
     code, out = await _cli(h, capsys, "resolve", no, "--reply", "已完成数据同步", "--by", "张三")
     assert code == 0 and "已解决" in out
     code, out = await _cli(h, capsys, "reject", no, "--reply", "x")

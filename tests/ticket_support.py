@@ -3,7 +3,7 @@ media worker."""
 
 from __future__ import annotations
 
-from adapters.tickets import Ticket
+from adapters.ticket_port import Ticket
 from tests.support import Harness, eventually
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4 + b"\xff\xd9"

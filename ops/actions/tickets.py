@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.masking import mask_id, mask_phone, mask_text
-from adapters.tickets import Ticket, TicketError, TicketStore
+from adapters.ticket_port import Ticket, TicketError
+from adapters.tickets import TicketStore
 from state_machines.ticket import OPEN, STATES, WORKING, IllegalTicketMove
 
 MAX_REPLY = 300  # a reply is read on a phone
@@ -44,13 +45,18 @@ async def list_tickets(desk: TicketStore, status: str | None = None,
     return await desk.listing(status, max(1, min(limit, 500)))
 
 
-async def show_ticket(desk: TicketStore, no: str, *, reveal: bool = False) -> Ticket:
+async def show_ticket(desk: TicketStore, no: str, *, reveal: bool = False,
+                      by: str = "") -> Ticket:
     """One ticket with its moves and images. The ID number and phone in its details are
-    masked unless `reveal` (the data-sync request needs them whole)."""
+    masked unless `reveal` (the data-sync request needs them whole), which `by` leaves
+    an audit line for."""
     ticket = await desk.find(no)
     if ticket is None:
         raise ActionError(f"没有编号为{no.strip().upper()}的工单。")
-    if reveal or not ticket.details:
+    if reveal and ticket.details:
+        await desk.note_reveal(ticket.no, (by or "").strip()[:30] or "运营")
+        return ticket
+    if not ticket.details:
         return ticket
     details = dict(ticket.details)
     if details.get("legal_rep_id"):
