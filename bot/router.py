@@ -100,7 +100,9 @@ class Router:
             step = await dialog.on_image(ctx, conv, media_id)
             if step is not None:
                 return await self.chain(ctx, conv, step)
-            return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
+            if self.resumable(conv):
+                return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
+            conv.clear_dialog()  # a list being browsed: the picture is taken as outside one
         picture = self.registry.by_key("IMAGE")  # dialogs/ticket_report.py: 问题反馈
         if picture is not None and picture.respond is not None:
             return await self.chain(ctx, conv, await picture.respond(ctx, conv, media_id))

@@ -11,6 +11,7 @@ joins the ticket just filed instead of opening another.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from adapters.ticket_port import TicketError
@@ -25,6 +26,13 @@ JOIN_FILED = timedelta(minutes=10)  # pictures right after filing belong to that
 ASK = "要反馈这个问题吗？\n1 反馈给平台客服（可以附截图）\n2 不用了"
 ASK_LINE = "请用一句话说说遇到的问题：在哪一步、提示了什么？（还可以接着发截图）"
 MIN_DESCRIPTION = 4  # "登录报错" says something; "啊" does not
+# Words that make a message a problem told, not a wish ("我的需求" is no description).
+PROBLEM = re.compile(r"报错|异常|错误|出错|失败|打不开|没反应|不动|卡住|卡死|闪退|白屏|转圈|"
+                     r"提示|弹出|弹了|显示|上传不了|提交不了|登录不了|登不上|不行|用不了|bug",
+                     re.IGNORECASE)
+# What a problem report never is: a short message that reads as another wish (a menu
+# word, "查进度"), which the router then answers instead of filing it.
+OTHER_WISH_MAX = 8
 
 
 class ReportDialog(Dialog):
@@ -53,10 +61,11 @@ class ReportDialog(Dialog):
                 return Step.text(ASK_LINE)
             if said in NO:
                 return await self._drop(ctx, conv)
-            if len(said) >= MIN_DESCRIPTION:  # the problem told straight away
+            if len(said) >= MIN_DESCRIPTION and PROBLEM.search(said):  # told at once
                 return await self._file(ctx, conv, text)
+            # Anything else may be something else the user wants: the router reads it.
             return Step(say=Step.text("要反馈请回复 1，不用请回复 2。").say, rejected=True)
-        if len(said) < 2 or said in YES:
+        if len(said) < 2 or said in YES or _other_wish(ctx, said):
             return Step(say=Step.text(ASK_LINE).say, rejected=True)
         return await self._file(ctx, conv, text)
 
@@ -131,8 +140,21 @@ class ReportDialog(Dialog):
         return Step.text(f"好的，不反馈了，{deleted}需要时回复「菜单」。")
 
 
+def _other_wish(ctx: StepContext, said: str) -> bool:
+    reading = ctx.understood
+    return (len(said) <= OTHER_WISH_MAX and not PROBLEM.search(said) and reading is not None
+            and reading.kind == "intent" and reading.intent not in ("REPORT", "COMPLAINT"))
+
+
 async def picture(ctx: StepContext, conv: ConvState, media_id: str) -> Step:
-    """A picture outside any form: into the ticket filed just now, else a new report."""
+    """A picture outside any form: into a report put aside a moment ago, else into the
+    ticket filed just now, else a new report."""
+    aside = conv.paused or {}
+    if aside.get("dialog") == NAME and (aside.get("values") or {}).get("no"):
+        conv.paused = None
+        conv.restore(aside)
+        said = await REPORT.on_image(ctx, conv, media_id)
+        return said if said is not None else Step()
     tickets = desk(ctx)
     if tickets is not None:
         recent = next(iter(await tickets.mine(ctx.openid, limit=1)), None)
@@ -148,7 +170,8 @@ async def picture(ctx: StepContext, conv: ConvState, media_id: str) -> Step:
     return Step(start=NAME, start_arg=media_id)
 
 
-DIALOGS: list[Dialog] = [ReportDialog()]
+REPORT = ReportDialog()
+DIALOGS: list[Dialog] = [REPORT]
 INTENTS: list[Intent] = [
     Intent("REPORT", ("报错了", "报错", "系统异常", "出错了", "提示异常", "系统报错", "出现异常",
                       "显示异常", "页面异常", "反馈问题", "问题反馈", "我要反馈", "提示错误",

@@ -120,3 +120,18 @@ async def test_unknown_media_id_is_40007_on_the_fake(harness: Harness) -> None:
                                          "media_id": "nope"}) as resp:
             body = await resp.json()
     assert body["errcode"] == 40007 and "invalid media_id" in body["errmsg"]
+
+
+async def test_another_wish_is_not_filed_as_a_problem(harness: Harness) -> None:
+    h = harness
+    await send_picture(h, JPEG)
+    products = await h.say("金融产品")  # at the offer: a menu word, not a description
+    assert "工单号" not in products and "「问题反馈」已为您保存" in products
+    # A picture while browsing the list goes back to the report put aside.
+    assert "收到第2张截图" in await send_picture(h, JPEG)
+    assert "请用一句话" in await h.say("1")
+    status = await h.say("查进度")  # asked for one line: still a wish, answered as one
+    assert "工单号" not in status and "没有需求可查" in status
+    assert "请用一句话" in await h.say("继续填写")  # the report, pictures and all
+    filed = await h.say("上传营业执照一直转圈")
+    assert "工单号" in filed and "附2张截图" in filed
