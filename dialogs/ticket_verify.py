@@ -124,8 +124,7 @@ class VerifyDialog(Dialog):
             f"⑥营业执照照片：{conv.values.get('licences', 0)}张；"
             f"截图：{conv.values.get('shots', 0)}张",
             "核验结果：工商四要素不一致（已附上）",
-            "回复「提交」提交工单（还能继续发截图）；信息有误请回复「取消」后回复「继续填写」"
-            "回到原来的表单修改。"))
+            "回复「提交」提交工单；信息有误请回复「取消」，再回复「继续填写」去修改。"))
 
     def progress(self, conv: ConvState) -> str:
         """Whether the licence photo is in, for the resume offer."""
