@@ -23,7 +23,7 @@ from pathlib import Path
 from adapters.ticket_port import Ticket
 from bot.settings import Settings
 from ops.actions import tickets as actions
-from state_machines.ticket import STATES
+from state_machines.ticket import KIND_NAMES, STATES
 
 BEIJING = timezone(timedelta(hours=8))
 ROLE = {"licence": "营业执照", "screenshot": "截图"}
@@ -106,7 +106,7 @@ def _time(ticket: Ticket) -> str:
 
 def _line(ticket: Ticket) -> str:
     pictures = ticket.count("stored")
-    return (f"{ticket.no}  {actions.KIND_NAMES.get(ticket.kind, ticket.kind)}  {ticket.status}"
+    return (f"{ticket.no}  {KIND_NAMES.get(ticket.kind, ticket.kind)}  {ticket.status}"
             f"  {_time(ticket)}  图片{pictures}张  {ticket.title or ticket.description[:20]}")
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 from typing import TYPE_CHECKING
 
 from dialogs.base import Step, StepContext
+from state_machines.ticket import KIND_NAMES
 
 if TYPE_CHECKING:
     from adapters.ticket_port import Ticket, TicketDesk
@@ -20,7 +21,6 @@ DONE_WORDS = frozenset(("好了", "没有了", "没有", "无", "跳过", "完�
 TICKET_NO = re.compile(r"GD\d{14}", re.IGNORECASE)
 WHEN = "一般1–2个工作日有结果，会在这里通知您。"
 FOLLOW = "回复「我的工单」随时查看进度。"
-KIND_NAMES = {"q3": "人工核验", "q6": "问题反馈"}
 STATUS_NOTES = {
     "待补充": "还没提交",
     "待处理": "已收到，等待处理",

@@ -31,9 +31,9 @@ DRAFT, OPEN, WORKING, RESOLVED, REJECTED, DROPPED = (
 STATES = (DRAFT, OPEN, WORKING, RESOLVED, REJECTED, DROPPED)
 FINISHED = (RESOLVED, REJECTED, DROPPED)
 USER, OPERATOR = "user", "operator"
-# The two cases the manual sends to people: Q3 (工商数据未同步, a manual data sync) and
-# Q6 (异常或其他报错: a screenshot to the service staff).
-KINDS = {"q3": "人工核验（工商数据同步）", "q6": "问题反馈"}
+# The two cases the manual sends to people, as users and operators see them: Q3 (工商数据
+# 未同步, a manual data sync) and Q6 (异常或其他报错: a screenshot to the service staff).
+KIND_NAMES = {"q3": "人工核验", "q6": "问题反馈"}
 
 
 class IllegalTicketMove(Exception):

@@ -17,7 +17,6 @@ from adapters.tickets import TicketStore
 from state_machines.ticket import OPEN, STATES, WORKING, IllegalTicketMove
 
 MAX_REPLY = 300  # a reply is read on a phone
-KIND_NAMES = {"q3": "人工核验", "q6": "问题反馈"}
 
 
 class ActionError(Exception):
