@@ -68,6 +68,18 @@ class DataCipher:
         except (InvalidTag, InvalidToken, ValueError) as exc:
             raise DataKeyError("stored data cannot be decrypted with RXF_DATA_KEY") from exc
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """A file (a ticket's image) sealed with AES-256-GCM: nonce + ciphertext + tag."""
+        nonce = os.urandom(_NONCE)
+        return nonce + self._gcm.encrypt(nonce, data, b"rxf-file")
+
+    def decrypt_bytes(self, sealed: bytes) -> bytes:
+        """The file `encrypt_bytes` sealed; DataKeyError when the key does not open it."""
+        try:
+            return self._gcm.decrypt(sealed[:_NONCE], sealed[_NONCE:], b"rxf-file")
+        except (InvalidTag, ValueError) as exc:
+            raise DataKeyError("stored file cannot be decrypted with RXF_DATA_KEY") from exc
+
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
 

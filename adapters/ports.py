@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from adapters.catalog_port import Catalog
     from adapters.platform_port import Platform
     from adapters.sms import SmsService
+    from adapters.ticket_port import TicketDesk
     from knowledge.intents import IntentSpec
     from knowledge.loader import FaqEntry
     from knowledge.matcher import FaqResult
@@ -53,6 +54,11 @@ class WeChatApi(Protocol):
 
     async def create_qrcode(self, scene: str, expire_seconds: int = 300) -> dict[str, Any]:
         """A temporary QR code carrying `scene`; WeChat's answer (ticket, url, expiry)."""
+        ...
+
+    async def get_media(self, media_id: str, limit: int) -> bytes:
+        """A temporary medium's bytes (media/get; at most `limit` of them); WeChatApiError
+        40007 when the id is unknown or past WeChat's 3 days (docs/wechat.md)."""
         ...
 
 
@@ -142,3 +148,4 @@ class Ports:
     verify: Verifier | None = None
     catalog: Catalog | None = None
     understander: UnderstanderPort | None = None
+    tickets: TicketDesk | None = None  # 工单: Q3 manual verification, Q6 reports

@@ -12,6 +12,7 @@ where every process finds it (adapters/wechat_tokens.py; the rules in docs/wecha
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -97,6 +98,45 @@ class WeChatApiClient:
         return await self.call("qrcode/create", {
             "expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE",
             "action_info": {"scene": {"scene_str": scene}}})
+
+    async def get_media(self, media_id: str, limit: int) -> bytes:
+        """A temporary media file (GET media/get): its bytes, read up to `limit` + 1 so an
+        oversized file is seen as such without holding more. WeChat answers an error as
+        JSON (40007 for an unknown or expired media_id; docs/wechat.md, "Temporary media")."""
+        token = await self.tokens.token()
+        try:
+            return await self._download(media_id, limit, token)
+        except WeChatApiError as exc:
+            if exc.errcode not in TOKEN_ERRORS:
+                raise
+            refused = exc.errcode
+        token = await self.tokens.token(stale=token, refused=refused)
+        return await self._download(media_id, limit, token)
+
+    async def _download(self, media_id: str, limit: int, token: str) -> bytes:
+        # On wechatpy's own session, but streamed: its media.download() reads the whole
+        # body, and a file over the limit should cost no more than the limit.
+        def fetch(client: _Client) -> bytes:
+            with client._http.get(f"{self._base}media/get", stream=True, timeout=self._timeout,
+                                  params={"access_token": token, "media_id": media_id}) as res:
+                kind = res.headers.get("Content-Type", "")
+                if res.status_code != 200:
+                    raise WeChatApiError(None, f"HTTP {res.status_code}")
+                body = bytearray()
+                for chunk in res.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > limit:
+                        break
+            if kind.startswith(("application/json", "text/plain")):
+                try:
+                    data = json.loads(bytes(body))
+                except ValueError:
+                    data = {}
+                if isinstance(data, dict) and data.get("errcode"):
+                    raise WeChatApiError(int(data["errcode"]), str(data.get("errmsg", "")))
+            return bytes(body)
+
+        return await self._in_thread(fetch)
 
     # --- mechanics -----------------------------------------------------------------------
     async def call(self, endpoint: str, data: dict[str, Any] | None) -> dict[str, Any]:

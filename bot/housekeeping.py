@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.audit import AuditEvent
@@ -30,6 +30,7 @@ from adapters.platform_local.models import (
 )
 from adapters.sms import KEEP_MESSAGES
 from adapters.sqltypes import utcnow
+from adapters.ticket_models import TicketEventRow, TicketMediaRow, TicketRow
 from bot.models import (
     Conversation,
     Delivery,
@@ -39,8 +40,10 @@ from bot.models import (
     UnansweredQuestion,
 )
 from config.settings import Settings
+from state_machines.ticket import DRAFT, FINISHED
 
 log = logging.getLogger(__name__)
+DRAFT_KEEP = timedelta(days=7)  # a ticket never filed (待补充), like an idle form
 
 
 
@@ -58,6 +61,8 @@ class Retention:
     replay: int = 1  # signatures are refused after 10 minutes anyway
     follower_source: int = 365  # channel reports for a year
     platform_event: int = 365  # a demand's lifecycle checks read its earlier callbacks
+    ticket: int = 365  # closed tickets (工单), with their moves and images
+    ticket_image: int = 180  # a ticket's pictures (licence photos), even if still open
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Retention:
@@ -72,7 +77,9 @@ class Retention:
             audit=settings.audit_retention_days,
             replay=settings.replay_retention_days,
             follower_source=settings.follower_source_retention_days,
-            platform_event=settings.platform_event_retention_days)
+            platform_event=settings.platform_event_retention_days,
+            ticket=settings.ticket_retention_days,
+            ticket_image=settings.ticket_image_retention_days)
 
 
 def _rules(keep: Retention, now: datetime) -> list[tuple[str, Any, ColumnElement[bool]]]:
@@ -96,8 +103,25 @@ def _rules(keep: Retention, now: datetime) -> list[tuple[str, Any, ColumnElement
          PlatformEventRow.received_at < before(keep.platform_event)),
         ("web_logins", WebLoginRow, WebLoginRow.created_at < before(KEEP_LOGINS)),
         ("consents", ConsentRow, ConsentRow.agreed_at < before(keep.consent)),
+        *_ticket_rules(before(keep.ticket), before(keep.ticket_image), before(DRAFT_KEEP)),
     ]
     return rules
+
+
+def _ticket_rules(closed_before: datetime, images_before: datetime, drafts_before: datetime
+                  ) -> list[tuple[str, Any, ColumnElement[bool]]]:
+    """Closed tickets after their period, drafts never filed after a week; a ticket's
+    moves and images go with it (deleted first: no reliance on ON DELETE CASCADE), and
+    pictures go after their own, shorter, period."""
+    expired = select(TicketRow.id).where(
+        (TicketRow.status.in_(FINISHED) & (TicketRow.updated_at < closed_before))
+        | ((TicketRow.status == DRAFT) & (TicketRow.updated_at < drafts_before)))
+    return [
+        ("ticket_media", TicketMediaRow, TicketMediaRow.ticket_id.in_(expired)
+         | (TicketMediaRow.created_at < images_before)),
+        ("ticket_events", TicketEventRow, TicketEventRow.ticket_id.in_(expired)),
+        ("tickets", TicketRow, TicketRow.id.in_(expired)),
+    ]
 
 
 async def purge(sessions: async_sessionmaker[AsyncSession],

@@ -13,9 +13,11 @@ from adapters.audit import AuditEvent
 from adapters.database import Base
 from adapters.outbox import OutboxRow
 from adapters.sqltypes import UTCDateTime, utcnow
+from adapters.ticket_models import TicketEventRow, TicketMediaRow, TicketRow
 
 __all__ = ["AuditEvent", "Conversation", "Delivery", "FaqEditRow", "FollowerSource", "OutboxRow",
-           "SeenRequest", "UnansweredQuestion", "WeChatUser"]
+           "SeenRequest", "TicketEventRow", "TicketMediaRow", "TicketRow", "UnansweredQuestion",
+           "WeChatUser"]
 
 
 class WeChatUser(Base):

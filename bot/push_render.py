@@ -19,6 +19,7 @@ TITLES = {
     "credit": "您的融资需求已获授信",
     "disburse": "您的融资需求已放款",
     "reject": "您的融资需求被退回",
+    "ticket": "您的工单有处理结果",
 }
 HOW_TO_SEE = "回复单据号或「查进度」查看详情"
 
@@ -47,6 +48,7 @@ def facts(payload: dict[str, Any]) -> dict[str, str]:
         "reason": reason,
         "remark": reason or HOW_TO_SEE,
         "title": TITLES.get(event, "融资需求状态更新"),
+        "ticket_no": str(payload.get("ticket_no", "")),
     }
 
 
@@ -57,6 +59,8 @@ def render_push(payload: dict[str, Any], detail_url: str | None = None,
     amount = known["amount"] or "—"
     enterprise = known["enterprise"]
     data = render_data(template, known, event) if template is not None else {}
+    if event == "ticket":  # the whole answer, as the operator's action worded it
+        return Rendered(data=data, text=str(payload.get("text", "")), url=None)
     lines = [f"【{known['title']}】"]
     if enterprise:
         lines.append(f"企业：{enterprise}")

@@ -100,12 +100,18 @@ class Router:
         """Route an image: to the active dialog if a question wants one; else say what we can do."""
         if human.active(conv, ctx.now):
             return human.relay(ctx, conv)
+        conv.choices = None  # a numbered question lives one message: the next "1" is new
         dialog = self.registry.dialog(conv.dialog or "")
         if dialog is not None:
             step = await dialog.on_image(ctx, conv, media_id)
             if step is not None:
                 return await self.chain(ctx, conv, step)
-            return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
+            if self.resumable(conv):
+                return [Text("这一步需要文字回答。\n\n" + await dialog.prompt(ctx, conv))]
+            conv.clear_dialog()  # a list being browsed: the picture is taken as outside one
+        picture = self.registry.by_key("IMAGE")  # dialogs/ticket_report.py: 问题反馈
+        if picture is not None and picture.respond is not None:
+            return await self.chain(ctx, conv, await picture.respond(ctx, conv, media_id))
         return [Text("收到您的图片。如需人工查看，请回复「转人工」；办理业务请回复「菜单」。")]
 
     async def run_intent(self, ctx: StepContext, conv: ConvState, intent: Intent,
@@ -154,6 +160,9 @@ class Router:
         understood = await self._with_enterprises(ctx, _reading(ctx, text))
         if understood is None:
             return await self.faq.answer(ctx, conv, text)
+        if understood.slots.ticket_no and self.registry.by_key("TICKET_STATUS") \
+                and understood.intent in (None, "STATUS", "TICKET_STATUS"):
+            return await self.run_key(ctx, conv, "TICKET_STATUS", text)
         if understood.slots.demand_no and understood.intent in (None, "STATUS"):
             return await self.run_key(ctx, conv, "STATUS", text)
         if understood.kind == "intent" and understood.intent:

@@ -30,7 +30,8 @@ from config.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
-PUSH_KINDS = ("credit", "disburse", "reject")
+# ticket: an operator's answer to a ticket (工单, ops/actions/tickets.py).
+PUSH_KINDS = ("credit", "disburse", "reject", "ticket")
 EXAMPLE = Path(__file__).with_name("templates.example.yaml")
 
 # What a push knows, with the Chinese label the fake WeChat API shows beside it.
@@ -39,6 +40,7 @@ FACTS: dict[str, str] = {
     "institution": "机构", "time": "时间", "reason": "原因",
     "remark": "备注",  # the reason, else how to see the details
     "title": "通知",  # 您的融资需求已获授信 ...
+    "ticket_no": "工单号",
 }
 # Keyword types of the 类目模板 library (docs/wechat.md, "Template keywords").
 KEYWORD_TYPES = ("thing", "character_string", "number", "letter", "symbol", "amount",
@@ -55,6 +57,7 @@ FACT_TYPES: dict[str, tuple[str, ...]] = {
     "reason": ("thing",),
     "remark": ("thing",),
     "title": ("thing",),
+    "ticket_no": ("character_string", "thing"),
 }
 _KEYWORD = re.compile(r"^([a-z]+(?:_[a-z]+)*)(\d+)$")
 _RENDER: dict[str, Callable[[str], str | None]] = {

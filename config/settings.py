@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     replay_retention_days: int = Field(1, ge=1)
     follower_source_retention_days: int = Field(365, ge=1)
     platform_event_retention_days: int = Field(365, ge=1)
+    ticket_retention_days: int = Field(365, ge=1)
+    ticket_image_retention_days: int = Field(180, ge=1)
     # A push to a user who never followed or wrote (no window can open) ends after this.
     push_give_up_days: int = Field(7, ge=1)
 

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,12 +27,22 @@ HELP = """命令（其余输入都作为文字消息发送）：
   /unsubscribe      取消关注
   /scan 场景         已关注用户扫码（网页登录二维码）
   /voice 文字        发语音（文字当作语音识别结果）
-  /image            发一张图片
+  /image [路径]      发一张图片（JPG/PNG 文件；不给路径就发一张演示照片）
   /openid ID        换一个用户
   /fail 故障 [次数]   让假微信接口出错，演示推送重试：45009、-1、40001 等错误码，
                     500（HTTP 500）或 slow（超时）；例如 /fail 500 3
   /wait 秒数         等一会儿（脚本里等推送）
   /quit             退出"""
+
+
+# A stand-in photo for `/image` without a path: JPEG's start and end markers around
+# nothing, enough for the bot's type check (it reads the content, not the name).
+DEMO_PHOTO = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+              + b"\x00" * 64 + b"\xff\xd9")
+
+
+def _read(path: str) -> bytes:
+    return Path(path).expanduser().read_bytes()
 
 
 def _indent(label: str, text: str) -> str:
@@ -61,6 +72,9 @@ class Chat:
         if line.startswith("/fail"):
             await self._fail(line.split()[1:])
             return
+        if line.startswith("/image"):
+            await self._image(line[len("/image"):].strip())
+            return
         if line.startswith("/wait"):
             parts = line.split()
             await asyncio.sleep(float(parts[1]) if len(parts) > 1 else 3.0)
@@ -68,6 +82,9 @@ class Chat:
         xml = self._build(line)
         if xml is None:
             return
+        await self._post(xml)
+
+    async def _post(self, xml: str) -> None:
         reply = await self.sim.post(xml)
         if reply.status != 200:
             self.say(f"!! 服务器返回 HTTP {reply.status}: {reply.body[:200]}")
@@ -92,8 +109,6 @@ class Chat:
             return event_xml(self.openid, "SCAN", arg, ticket="sim-ticket")
         if cmd == "voice":
             return voice_xml(self.openid, arg)
-        if cmd == "image":
-            return image_xml(self.openid)
         if cmd == "openid" and arg:
             self.openid = arg
             self.say(f"(现在是用户 {arg})")
@@ -104,6 +119,23 @@ class Chat:
             return None
         self.say(HELP)
         return None
+
+    async def _image(self, path: str) -> None:
+        """Upload a picture to the fake WeChat API, then send the signed image message
+        naming it (MediaId and PicUrl), as a phone's picture reaches the account."""
+        try:
+            data = await asyncio.to_thread(_read, path) if path else DEMO_PHOTO
+        except OSError as exc:
+            self.say(f"(读不了图片文件：{exc.strerror or exc})")
+            return
+        async with self.sim.session.post(f"{self.base}/fake-wechat/_media", data=data) as r:
+            if r.status != 200:
+                self.say("(只有内置的假微信接口能收图片)" if r.status == 404 else
+                         f"(假微信接口拒绝了这张图片：HTTP {r.status})")
+                return
+            stored = await r.json()
+        self.say(f"(已发送图片 {len(data)} 字节)")
+        await self._post(image_xml(self.openid, stored["media_id"], pic_url=stored["pic_url"]))
 
     async def _fail(self, args: list[str]) -> None:
         """Queue faults in the fake WeChat API for the sends it receives next."""

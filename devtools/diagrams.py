@@ -1,5 +1,5 @@
 """`python -m bot diagrams`: docs/dialogs.md, drawn by transitions' GraphMachine (mermaid)
-from the dialogs and the demand lifecycle as they are in the code, so the pictures
+from the dialogs and the demand and ticket lifecycles as they are in the code, so the pictures
 cannot drift from the behaviour (a test compares the file with a fresh rendering)."""
 
 from __future__ import annotations
@@ -69,9 +69,23 @@ def lifecycle_diagram() -> str:
     return _draw("融资需求生命周期", list(STATES), transitions, STATES[0])
 
 
+def ticket_diagram() -> str:
+    """The ticket (工单) lifecycle, from state_machines/ticket.py's rules."""
+    from state_machines import ticket
+
+    transitions = []
+    for rule in ticket.RULES.values():
+        who = "用户" if rule.actor == ticket.USER else "运营"
+        label = f"{rule.verb}·{who}" + ("·回复用户" if rule.needs_reply else "")
+        transitions.append({"trigger": label, "source": list(rule.sources), "dest": rule.dest})
+    return _draw("工单生命周期", list(ticket.STATES), transitions, ticket.STATES[0])
+
+
 def render(registry: Registry) -> str:
     parts = [HEADER, "## 融资需求生命周期 (state_machines/demand.py)\n",
-             "```mermaid", lifecycle_diagram(), "```\n"]
+             "```mermaid", lifecycle_diagram(), "```\n",
+             "## 工单生命周期 (state_machines/ticket.py)\n",
+             "```mermaid", ticket_diagram(), "```\n"]
     for dialog in registry.dialogs.values():
         if isinstance(dialog, FormDialog):
             parts += [f"## {dialog.title} (`{dialog.name}`)\n", "```mermaid",

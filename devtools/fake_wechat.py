@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from devtools.fake_wechat_checks import ApiError
+from devtools.fake_wechat_media import MediaBook
 from devtools.fake_wechat_templates import FakeTemplate, TemplateBook
 from devtools.fake_wechat_tokens import TokenStore
 
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 ENDPOINTS = (
     "token", "stable_token", "message/custom/send", "message/template/send",
     "menu/create", "menu/get", "menu/delete", "qrcode/create", "user/info",
-    "template/get_all_private_template",
+    "template/get_all_private_template", "media/get",
 )
 
 
@@ -135,6 +136,7 @@ class FakeWeChat:
         self.tokens = TokenStore(ttl=token_ttl, clock=clock, grace_seconds=grace_seconds)
         # Customer-service windows last 48 hours: a test moves this clock, not the token one.
         self.window_clock = window_clock or clock
+        self.media = MediaBook(self.window_clock)  # users' pictures (media/get)
         self._next_id = 1  # never reset, so a poller's `after` stays meaningful
         self._waiters: set[asyncio.Future[None]] = set()
 

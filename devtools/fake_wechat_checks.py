@@ -29,6 +29,7 @@ ERRMSG: dict[int, str] = {
     40025: "invalid sub button name size",
     40026: "invalid sub button key size",
     40027: "invalid sub button url size",
+    40007: "invalid media_id",
     40037: "invalid template_id",
     40097: "invalid args",
     40125: "invalid appsecret",

@@ -30,6 +30,8 @@ from devtools.fake_wechat_checks import (
     check_qrcode,
     parse_json_body,
 )
+from devtools.fake_wechat_media import media_response
+from devtools.fake_wechat_media import upload as media_upload
 from devtools.fake_wechat_tokens import control as token_control
 
 log = logging.getLogger("devtools.fake_wechat")
@@ -37,7 +39,7 @@ log = logging.getLogger("devtools.fake_wechat")
 MAX_WAIT = 25.0  # long-poll cap: below common proxy and client idle timeouts
 MAX_LIMIT = 10_000
 
-Handler = Callable[[web.Request], Awaitable[dict[str, Any]]]
+Handler = Callable[[web.Request], Awaitable[dict[str, Any] | web.StreamResponse]]
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -96,7 +98,8 @@ class _Routes:
             try:
                 if auth:
                     fake.tokens.check(request.query.get("access_token"))
-                return _json(await handler(request))
+                answer = await handler(request)
+                return answer if isinstance(answer, web.StreamResponse) else _json(answer)
             except ApiError as exc:
                 return _json(exc.body())
 
@@ -272,6 +275,12 @@ class _Routes:
         self.fake.reset()
         return _json({"ok": True})
 
+    async def media_get(self, request: web.Request) -> web.StreamResponse:
+        return media_response(self.fake.media, request)
+
+    async def media_upload(self, request: web.Request) -> web.Response:
+        return await media_upload(self.fake.media, request)
+
     async def stats(self, request: web.Request) -> web.Response:
         return _json(self.fake.stats())
 
@@ -301,6 +310,8 @@ def build_app(fake: FakeWeChat) -> web.Application:
     r.add_get("/cgi-bin/user/info", api("user/info", routes.user_info))
     r.add_get("/cgi-bin/template/get_all_private_template",
               api("template/get_all_private_template", routes.private_templates))
+    r.add_get("/cgi-bin/media/get", api("media/get", routes.media_get))
+    r.add_post("/_media", routes.media_upload)
     r.add_get("/_sent", routes.sent)
     r.add_post("/_faults", routes.add_fault)
     r.add_get("/_faults", routes.list_faults)

@@ -43,9 +43,11 @@ def voice_xml(openid: str, recognition: str, *, msg_id: int | None = None) -> st
                 f"<MsgId>{msg_id or next_msg_id()}</MsgId>")
 
 
-def image_xml(openid: str, media_id: str = "media-image", *, msg_id: int | None = None) -> str:
+def image_xml(openid: str, media_id: str = "media-image", *, msg_id: int | None = None,
+              pic_url: str | None = None) -> str:
+    pic_url = pic_url or f"http://example.invalid/{media_id}.jpg"
     return _xml(openid, "gh_rxf", None, "image",
-                f"<PicUrl><![CDATA[http://example.invalid/{media_id}.jpg]]></PicUrl>"
+                f"<PicUrl><![CDATA[{_cdata(pic_url)}]]></PicUrl>"
                 f"<MediaId><![CDATA[{media_id}]]></MediaId>"
                 f"<MsgId>{msg_id or next_msg_id()}</MsgId>")
 
@@ -188,6 +190,24 @@ class WeChatSim:
     async def text(self, openid: str, content: str, **kw: Any) -> Reply:
         """Send a text message from `openid`."""
         return await self.post(text_xml(openid, content, **kw))
+
+    async def upload(self, data: bytes) -> tuple[str, str]:
+        """Store a picture in the fake WeChat API as a user's phone would: (media_id,
+        PicUrl) for the image message that follows."""
+        if self.fake_url is None:
+            raise RuntimeError("sending a picture needs the fake WeChat API (fake_url)")
+        if self._session is None:
+            await self.__aenter__()
+        async with self.session.post(f"{self.fake_url}_media", data=data) as resp:
+            answer = await resp.json()
+            if resp.status != 200:
+                raise RuntimeError(str(answer.get("error")))
+        return str(answer["media_id"]), str(answer["pic_url"])
+
+    async def image(self, openid: str, data: bytes, **kw: Any) -> Reply:
+        """Send a picture: uploaded to the fake first, then the signed image message."""
+        media_id, pic_url = await self.upload(data)
+        return await self.post(image_xml(openid, media_id, pic_url=pic_url, **kw))
 
     async def event(self, openid: str, event: str, key: str = "", **kw: Any) -> Reply:
         """Send an event (subscribe, CLICK, SCAN …) from `openid` with its key."""

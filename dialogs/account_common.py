@@ -39,6 +39,10 @@ MENU_WORDS = frozenset((
     "认证", "认证授权", "实名认证", "注册", "注册账号", "我的企业", "我的信息", "添加企业",
     "切换企业", "发布融资需求", "发布需求", "我的需求", "金融产品", "政策专区", "常见问题",
     "联系我们", "使用指南", "个人认证", "企业认证", "签署授权书", "授权书", "查进度"))
+# Form values key: the last four-factor refusal ({check, failed, at, times}).
+FAILED_CHECK = "_failed_check"
+MANUAL_HINT = ("信息核对无误、近期办过工商变更（如更换法定代表人、改名）且已满4天的，"
+               "回复「申请人工核验」由平台人工处理。")
 # Form values key: phones whose ownership an SMS code proved (a list, to stay JSON).
 VERIFIED = "_verified"
 # "（回复「认证」继续）" inside an FAQ answer: here the user is already at that step.
@@ -60,16 +64,29 @@ def advice(ctx: StepContext, entry_id: str) -> str:
     return "\n".join(lines)
 
 
-def check_refused(ctx: StepContext, result: VerifyResult, why: str = "") -> Reopen | None:
+def check_refused(ctx: StepContext, result: VerifyResult, why: str = "",
+                  values: Values | None = None) -> Reopen | None:
     """The summary reopened with what to do when a three- or four-factor check did not pass
     (the service is down, or the information does not match; `why` says what must match
-    in this dialog), or None when it passed. Every value typed stays for the retry."""
+    in this dialog), or None when it passed. Every value typed stays for the retry.
+
+    A four-factor refusal is noted in the form's `values` (FAILED_CHECK: what failed,
+    when, how many times), which 申请人工核验 (dialogs/ticket_verify.py) attaches to the
+    ticket; it offers that way out, and says the advice only once: a second refusal is
+    two lines, not the same twelve again."""
     if result.unavailable:
         return Reopen(VERIFY_DOWN)
     if result.ok:
         return None
     mismatch, entry_id = _MISMATCH[result.check]
-    return Reopen(f"{mismatch}{why}\n{advice(ctx, entry_id)}")
+    if result.check != "four_factor" or values is None:
+        return Reopen(f"{mismatch}{why}\n{advice(ctx, entry_id)}")
+    times = int((values.get(FAILED_CHECK) or {}).get("times", 0)) + 1
+    values[FAILED_CHECK] = {"check": result.check, "failed": result.failed or "",
+                            "at": ctx.now.isoformat(), "times": times}
+    if times > 1:
+        return Reopen(f"工商四要素仍然不一致（第{times}次核验）。\n{MANUAL_HINT}")
+    return Reopen(f"{mismatch}{why}\n{advice(ctx, entry_id)}\n{MANUAL_HINT}")
 
 
 def text_value(validate: Callable[[str], str]) -> Callable[[str, StepContext, Values], str]:

@@ -225,7 +225,7 @@ async def _enterprise_prefill(ctx: StepContext, arg: str) -> Values:
 async def _enterprise_confirm(ctx: StepContext, values: Values) -> Done | Reopen:
     result = await ctx.ports.verify.four_factor(values["company"], values["uscc"],
                                                 values["legal_rep"], values["legal_rep_id"])
-    if (refused := check_refused(ctx, result)) is not None:
+    if (refused := check_refused(ctx, result, values=values)) is not None:
         return refused
     data = EnterpriseInput(name=values["company"], uscc=values["uscc"],
                            legal_rep=values["legal_rep"], legal_rep_id=values["legal_rep_id"])

@@ -117,7 +117,7 @@ async def _confirm(ctx: StepContext, values: Values) -> Done | Reopen:
         return refused
     company = await verify.four_factor(values["company"], values["uscc"],
                                        values["legal_name"], values["legal_id"])
-    refused = check_refused(ctx, company, "注册人须是这家企业的法定代表人。")
+    refused = check_refused(ctx, company, "注册人须是这家企业的法定代表人。", values)
     if refused is not None:
         return refused
     data = RegisterInput(phone=values["phone"], legal_name=values["legal_name"],

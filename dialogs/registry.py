@@ -28,6 +28,9 @@ MODULES = (
     "dialogs.consent",
     "dialogs.privacy",
     "dialogs.account_delete",
+    "dialogs.ticket_report",
+    "dialogs.ticket_verify",
+    "dialogs.ticket_status",
 )
 
 Responder = Callable[[StepContext, ConvState, str], Awaitable[Step]]

@@ -34,6 +34,7 @@ LEXICON_FILE = Path(__file__).resolve().parent / LEXICON_NAME
 # (knowledge.text.PLACEHOLDERS keeps them whole words.)
 AMOUNT, TERM, DEMAND_NO, INSTITUTION, KIND, SECURE, ENTERPRISE = (
     "xamt", "xterm", "xno", "xorg", "xkind", "xsecure", "xent")
+TICKET = "xticket"
 # How intent examples write "one of the user's enterprises" (曲靖恒达, 滇云商贸 …).
 ENTERPRISE_MARK = "{企业}"
 
@@ -50,6 +51,7 @@ class Slots:
     institution: str | None = None
     loan_kind: str | None = None
     guarantee: str | None = None
+    ticket_no: str | None = None  # a 工单 number, GD + 14 digits (adapters/tickets.py)
 
     def present(self) -> dict[str, Any]:
         """The slots found, as plain values (amount as a 2-decimal string)."""
@@ -174,6 +176,14 @@ _DEMAND_NO = re.compile(r"rz[\s\-_:：]*([0-9][0-9\s\-_]{10,24}[0-9])", re.IGNOR
 _BARE_NO = re.compile(r"(?<![0-9])(20[0-9]{2}(?:[\s\-]?[0-9]){8,10})(?![0-9])")
 
 
+_TICKET_NO = re.compile(r"gd[\s\-_:：]*([0-9]{14})(?![0-9])", re.IGNORECASE)
+
+
+def _ticket_no(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    found = _TICKET_NO.search(text)
+    return ("GD" + found.group(1), found.span()) if found else (None, None)
+
+
 def _demand_no(text: str) -> tuple[str | None, tuple[int, int] | None]:
     for pattern in (_DEMAND_NO, _BARE_NO):
         for found in pattern.finditer(text):
@@ -250,6 +260,7 @@ def read_slots(text: str, lex: Lexicon | None = None,
             work = work[:span[0]] + "\x00" * (span[1] - span[0]) + work[span[1]:]
         return value
 
+    ticket_no = take(*_ticket_no(work), TICKET)  # first: its digits are no 单据号
     demand_no = take(*_demand_no(work), DEMAND_NO)
     term = take(*_term(work), TERM)
     amount = take(*_amount(work), AMOUNT)
@@ -263,7 +274,7 @@ def read_slots(text: str, lex: Lexicon | None = None,
         said = where = None
     guarantee = take(said, where, SECURE)
     slots = Slots(amount=amount, term=term, demand_no=demand_no, institution=institution,
-                  loan_kind=loan_kind, guarantee=guarantee)
+                  loan_kind=loan_kind, guarantee=guarantee, ticket_no=ticket_no)
     return slots, _mask(lowered, spans)
 
 

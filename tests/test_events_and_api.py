@@ -60,8 +60,8 @@ async def test_voice_image_and_other_types(harness: Harness) -> None:
     assert "0871-64980508" in (voice.content or "")
     unheard = await harness.sim.post(voice_xml(harness.openid, ""))
     assert "请发文字" in (unheard.content or "")
-    image = await harness.sim.post(image_xml(harness.openid))
-    assert "收到您的图片" in (image.content or "")
+    image = await harness.sim.post(image_xml(harness.openid))  # outside a form: Q6
+    assert "收到您的截图" in (image.content or "") and "要反馈这个问题吗" in (image.content or "")
     from devtools.sim import _xml
 
     location = _xml(harness.openid, "gh", None, "location",

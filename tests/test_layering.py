@@ -32,7 +32,7 @@ ENTRY = ("server", "bot.__main__", "ops.cli", "ops.__init__", "wiring.serve",
 # Dialogs reach the outside through ports only: the port modules, never an
 # implementation (docs/architecture.md, "Ports").
 DIALOG_ADAPTERS = ("adapters.ports", "adapters.platform_port", "adapters.catalog_port",
-                   "adapters.masking")
+                   "adapters.ticket_port", "adapters.masking")
 
 
 def unit_of(module: str) -> str | None:

@@ -21,8 +21,10 @@ from adapters import (
 )
 from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
 from adapters.factory import build_ports
+from adapters.media import MediaWorker
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
+from adapters.ticket_wiring import wire_tickets
 from adapters.wechat_api import WeChatApiClient
 from bot import housekeeping, observe
 from bot.events import EventHandler
@@ -87,6 +89,7 @@ class Runtime:
     runner: database.PhaseRunner
     lock_engine: AsyncEngine
     faq_overlay: FaqOverlay
+    media: MediaWorker | None = None  # downloads tickets' images (adapters/media.py)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -108,6 +111,8 @@ class Runtime:
         """Start the push worker, the FAQ-edit poller and housekeeping (a server process
         does; a one-off command does not)."""
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop), name="push-worker"))
+        if self.media is not None:
+            self.tasks.append(asyncio.create_task(self.media.run(self.stop), name="media"))
         if self.ports.faq is not None:  # operators' FAQ edits, live without a restart
             self.tasks.append(asyncio.create_task(self.faq_overlay.run(self.stop),
                                                   name="faq-edits"))
@@ -196,6 +201,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock,
                         give_up_after=timedelta(days=settings.push_give_up_days))
+    media = wire_tickets(ports, sessions, cipher, clock, runner, api.get_media, worker.wake)
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
@@ -210,7 +216,7 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
     return Runtime(settings=settings, engine=engine, sessions=sessions, cipher=cipher,
                    ports=ports, registry=registry, api=api, worker=worker, bot=bot,
                    faq_log=faq_log, runner=runner, lock_engine=lock_engine,
-                   faq_overlay=faq_overlay)
+                   faq_overlay=faq_overlay, media=media)
 
 
 @contextlib.asynccontextmanager

@@ -30,6 +30,8 @@ ACTION_NAMES = {
     "operator_add": "新增操作员", "operator_disable": "停用操作员",
     "operator_password": "重设密码", "account_delete": "注销账号",
     "faq_phrasing": "常见问题加说法", "faq_new": "常见问题新条目", "faq_dismiss": "忽略未答问题",
+    "ticket_take": "受理工单", "ticket_resolve": "办结工单", "ticket_reject": "驳回工单",
+    "ticket_reveal": "查看工单完整信息", "ticket_image": "查看工单图片",
 }
 
 

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from ops.cli import accounts, demands, operators, templates
+from ops.cli import accounts, demands, operators, templates, tickets
 
-FAMILIES = (accounts, demands, operators, templates)
+FAMILIES = (accounts, demands, operators, templates, tickets)

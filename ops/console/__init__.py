@@ -55,6 +55,7 @@ def build_console_app(runtime: Runtime) -> web.Application:
         operators,
         outbox,
         overview,
+        tickets,
         users,
     )
     from ops.console.views import china
@@ -66,6 +67,7 @@ def build_console_app(runtime: Runtime) -> web.Application:
                          filters={"china": china, "masked": mask_text},
                          undefined=jinja2.StrictUndefined)
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
-    for module in (auth, overview, faq, outbox, users, handoff, demands, audit, operators):
+    for module in (auth, overview, faq, tickets, outbox, users, handoff, demands, audit,
+                   operators):
         module.add_routes(app)
     return app

@@ -16,7 +16,7 @@ BEIJING = timezone(timedelta(hours=8))
 # (path, label, role needed to see the entry); pages added later append here.
 NAV: list[tuple[str, str, str]] = [
     ("/", "概览", "viewer"), ("/faq/unanswered", "未答问题", "viewer"),
-    ("/outbox", "推送", "viewer"), ("/users", "用户", "viewer"),
+    ("/tickets", "工单", "viewer"), ("/outbox", "推送", "viewer"), ("/users", "用户", "viewer"),
     ("/handoff", "转人工", "viewer"), ("/demands", "需求", "viewer"),
     ("/audit", "审计", "viewer"), ("/operators", "操作员", "admin"),
 ]
