@@ -180,7 +180,7 @@ async def _details(ctx: StepContext, form: dict[str, Any]) -> dict[str, Any]:
     if phone is None and ctx.ports.platform is not None:
         profile = await ctx.ports.platform.profile(ctx.openid)
         person = profile.person or profile.account
-        phone = getattr(person, "phone", None)
+        phone = person.phone if person is not None else None
     kept = {k: v for k, v in values.items() if k not in ("sms", FAILED_CHECK)}
     return {"source": form["dialog"],
             "company": values.get("company", ""), "uscc": values.get("uscc", ""),

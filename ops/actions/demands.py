@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from adapters.platform_local import LocalPlatform
 from adapters.platform_local.demand_rules import move_texts
 from adapters.platform_port import Demand, Move
 from dialogs.amounts import parse_amount
@@ -56,8 +57,9 @@ async def advance(platform: object, sessions: Sessions, *, no: str, action: str,
 
 
 def reads_all(platform: object) -> bool:
-    """Whether the platform lets operators list every demand (the local platform)."""
-    return hasattr(platform, "all_demands") and hasattr(platform, "operator_demand")
+    """Whether the platform lets operators list every demand (the local platform; over
+    HTTP the platform's own back office does)."""
+    return isinstance(platform, LocalPlatform)
 
 
 async def listing(platform: object, status: str | None = None,

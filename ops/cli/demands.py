@@ -20,9 +20,11 @@ from adapters.platform_port import Demand, PlatformError
 from config.settings import Settings
 from dialogs.amounts import format_wan
 from dialogs.demand_text import china_time
-from ops.actions.audit import cli_actor
+from ops.actions import Refused
+from ops.actions import demands as actions
+from ops.actions.audit import CLI_ADDRESS, cli_actor
 from state_machines.demand import INSTITUTION_ACTIONS, RULES, STATES
-from wiring.runtime import tool_runtime
+from wiring.runtime import Runtime, tool_runtime
 
 HINTS = {"amount_required": "（用 --amount 填写金额，例如 --amount 200000）",
          "reason_required": "（用 --comment 填写原因）"}
@@ -56,7 +58,7 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
         try:
             if args.demand_command == "advance":
                 return await _advance(platform, args, rt)
-            if not hasattr(platform, "all_demands"):
+            if not actions.reads_all(platform):
                 print("demand list/show read the local platform (RXF_PLATFORM=local); "
                       "in http mode use the platform's own back office")
                 return 1
@@ -69,16 +71,13 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int | None:
             return 1
 
 
-async def _advance(platform: object, args: argparse.Namespace, rt: object) -> int:
-    from ops.actions import Refused
-    from ops.actions.demands import advance
-
+async def _advance(platform: object, args: argparse.Namespace, rt: Runtime) -> int:
     try:
-        demand = await advance(platform, rt.sessions, no=args.no,  # type: ignore[attr-defined]
-                               action=args.action, institution=args.institution,
-                               amount=args.amount or "", comment=args.comment,
-                               handler=args.handler, actor=cli_actor(), address="cli",
-                               now=rt.bot.clock())  # type: ignore[attr-defined]
+        demand = await actions.advance(platform, rt.sessions, no=args.no,
+                                       action=args.action, institution=args.institution,
+                                       amount=args.amount or "", comment=args.comment,
+                                       handler=args.handler, actor=cli_actor(),
+                                       address=CLI_ADDRESS, now=rt.bot.clock())
     except Refused as exc:
         print(f"拒绝：{exc.message}")
         return 1
