@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"融信服 bot: http://{settings.host}:{settings.port}/wechat "
           f"(chat with it: .venv/bin/python -m bot chat)", flush=True)
     if settings.console_port:
-        print(f"operators' console: {console.address(settings)} "
-              f"(first operator: see README, \"Operators' console\")", flush=True)
+        print(f"operators' console: {console.address(settings)} (first operator: echo "
+              f"'<password>' | .venv/bin/python -m bot operator add admin --role admin "
+              f"--password-stdin)", flush=True)
     if settings.workers > 1:
         from wiring.supervisor import supervise
 
