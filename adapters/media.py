@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.crypto import DataCipher
 from adapters.database import is_postgres
 from adapters.outbox import OutboxItem, enqueue
+from adapters.passes import run_passes
 from adapters.ports import WeChatApiError
 from adapters.sqltypes import utcnow
 from adapters.ticket_models import TicketMediaRow, TicketRow
@@ -96,19 +97,7 @@ class MediaWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop`; a pass that fails is logged and the next one tries again."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:
-                log.exception("media worker pass failed")
-                busy = 0
-            if busy:
-                continue
-            self._wake.clear()
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waits:
-                w.cancel()
+        await run_passes(self.run_once, stop, self._wake, self.interval, log, "media worker")
 
     async def run_once(self) -> int:
         """Claim the due rows and fetch each; the number of rows handled."""

@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.database import is_postgres
+from adapters.passes import run_passes
 from adapters.ports import WeChatApi, WeChatApiError
 from adapters.sqltypes import utcnow
 from adapters.wechat_tokens import (
@@ -112,19 +113,7 @@ class PushWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run passes until `stop` is set; a failed pass is logged and the worker carries on."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception:  # the database away for a moment must not kill the worker
-                log.exception("push worker pass failed")
-                busy = 0
-            if busy:
-                continue
-            self._wake.clear()
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
-            for w in waits:
-                w.cancel()
+        await run_passes(self.run_once, stop, self._wake, self.interval, log, "push worker")
 
     async def run_once(self) -> int:
         """One pass: claim due rows, send them, record the outcomes; how many rows it took."""

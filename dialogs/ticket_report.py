@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from adapters.ticket_port import TicketError
+from adapters.ticket_port import TicketDesk, TicketError
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.registry import Intent
 from dialogs.ticket_common import FOLLOW, NO, WHEN, YES, desk, no_desk, word
@@ -96,11 +96,7 @@ class ReportDialog(Dialog):
             conv.clear_dialog()
             return no_desk()
         try:
-            no = conv.values.get("no")
-            if not no:
-                ticket = await tickets.draft(ctx.openid, "q6", title="问题反馈",
-                                             idem_key=ctx.idem_key + ":draft")
-                no = conv.values["no"] = ticket.no
+            no = conv.values["no"] = await _draft_no(tickets, ctx, conv)
             await tickets.attach(ctx.openid, no, media_id, "screenshot", ctx.idem_key + ":img")
         except TicketError as exc:
             return Step.text(exc.message)
@@ -113,11 +109,7 @@ class ReportDialog(Dialog):
             conv.clear_dialog()
             return no_desk()
         try:
-            no = conv.values.get("no")
-            if not no:
-                drafted = await tickets.draft(ctx.openid, "q6", title="问题反馈",
-                                              idem_key=ctx.idem_key + ":draft")
-                no = drafted.no
+            no = await _draft_no(tickets, ctx, conv)
             ticket = await tickets.submit(ctx.openid, no, text)
         except (TicketError, IllegalTicketMove) as exc:
             return Step.text(exc.message)
@@ -179,3 +171,13 @@ INTENTS: list[Intent] = [
     # A picture outside any form (bot/router.py): no words.
     Intent("IMAGE", (), respond=picture),
 ]
+
+
+async def _draft_no(tickets: TicketDesk, ctx: StepContext, conv: ConvState) -> str:
+    """This report's ticket number: its draft's, made now when it has none yet."""
+    no = conv.values.get("no")
+    if no:
+        return str(no)
+    drafted = await tickets.draft(ctx.openid, "q6", title="问题反馈",
+                                  idem_key=ctx.idem_key + ":draft")
+    return drafted.no
