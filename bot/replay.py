@@ -92,11 +92,10 @@ class ReplayGuard:
         return await self._runner.run(self._remember, seal.key, seal.body_hash, self._clock(),
                                       write=conn is None, conn=conn)
 
-    def remembering(self, seal: Seal) -> Callable[[Connection], Seen]:
+    def remembering(self, seal: Seal) -> Remembering:
         """`remember` as a phase to run on the caller's hop (ConversationStore.begin_after),
         on the same connection and with the same effect."""
-        now = self._clock()
-        return lambda conn: self._remember(conn, seal.key, seal.body_hash, now)
+        return Remembering(self, seal, self._clock())
 
     def _remember(self, conn: Connection, key: str, body_hash: str, now: datetime) -> Seen:
         # The usual case is one statement: the insert lands.
@@ -111,3 +110,17 @@ class ReplayGuard:
             conn.execute(_RENEW, {"w_key": key, "body_hash": body_hash, "seen_at": now})
             return Seen.FIRST
         return Seen.RETRY if row.body_hash == body_hash else Seen.REPLAY
+
+
+@dataclass(frozen=True)
+class Remembering:
+    """One request to remember, as a phase of a sync connection (`ReplayGuard.remembering`).
+    Its fields let PostgreSQL's store fold the usual case, the INSERT landing, into the
+    step's read (bot/store_pg.py); any other case runs this phase."""
+
+    guard: ReplayGuard
+    seal: Seal
+    at: datetime
+
+    def __call__(self, conn: Connection) -> Seen:
+        return self.guard._remember(conn, self.seal.key, self.seal.body_hash, self.at)

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -27,9 +28,11 @@ from adapters import audit
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
+from bot import store_pg
 from bot.cs_quota import Quota
 from bot.forget import forget_account, forget_chat
 from bot.models import Conversation, Delivery, WeChatUser
+from bot.replay import Remembering, Seen
 from dialogs.base import ConvState, Forget
 from dialogs.replies import Reply, from_json, to_json
 
@@ -87,6 +90,9 @@ _STEP_IN_ONE = insert(_D).from_select(
            bindparam("d_created_at", type_=_D.c.created_at.type),
            bindparam("d_replies", type_=_D.c.replies.type)))
 
+_READ_PG = store_pg.Prepared(_READ)
+_REMEMBER_AND_READ = store_pg.remember_and_read(_READ)
+_STEP_PG = store_pg.Prepared(_STEP_IN_ONE)
 
 T = TypeVar("T")
 
@@ -130,7 +136,12 @@ class ConversationStore:
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
                     ) -> tuple[list[Reply] | None, Loaded]:
         """The reply already given to this delivery (a retry), and the user's state."""
-        row = await self._runner.run(_read, key, openid, conn=conn)
+        raw = await store_pg.driver(conn) if self._pg else None
+        if raw is not None:
+            row = await raw.fetchrow(_READ_PG.sql, *_READ_PG.args({"key": key,
+                                                                    "openid": openid}))
+        else:
+            row = await self._runner.run(_read, key, openid, conn=conn)
         replies = None
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
@@ -141,9 +152,18 @@ class ConversationStore:
                           ) -> tuple[T, list[Reply] | None, Loaded]:
         """`begin`, with the caller's `first` (the replay memory's insert) run just before
         the read in the same phase: one thread hop or greenlet fewer a message. `first`
-        writes, so on SQLite the phase is a write (its own savepoint)."""
-        done, row = await self._runner.run(_first_then_read, first, key, openid,
-                                           write=conn is None, conn=conn)
+        writes, so on SQLite the phase is a write (its own savepoint). On PostgreSQL the
+        replay memory's usual case and the read are one statement (bot/store_pg.py)."""
+        row: Any = None
+        raw = await store_pg.driver(conn) if self._pg else None
+        if raw is not None and isinstance(first, Remembering):
+            row = await raw.fetchrow(_REMEMBER_AND_READ.sql, *_REMEMBER_AND_READ.args({
+                "s_key": first.seal.key, "s_hash": first.seal.body_hash, "s_at": first.at,
+                "key": key, "openid": openid}))
+            done = cast(T, Seen.FIRST)
+        if row is None or not row["first"]:  # not folded, or a retry or replay to tell
+            done, row = await self._runner.run(_first_then_read, first, key, openid,
+                                               write=conn is None, conn=conn)
         replies = None
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
@@ -217,12 +237,20 @@ class ConversationStore:
 
         one = (self._pg and conn is not None and is_autocommit(conn)
                and conv.version > 0 and user is None and not rows)
+        raw = await store_pg.driver(conn) if one else None
         try:
-            if one:
+            if raw is not None:
+                status = await raw.execute(_STEP_PG.sql, *_STEP_PG.args({
+                    "w_openid": conv.openid, "w_version": conv.version,
+                    **{f"c_{c}": v for c, v in row.items()},
+                    "d_key": key, "d_created_at": now, "d_replies": delivery["replies"]}))
+                if status != "INSERT 0 1":
+                    raise ConcurrentUpdate(conv.openid)
+            elif one:
                 await self._runner.run(write_in_one, conn=conn)
             else:
                 await self._runner.run(write, write=True, conn=conn)
-        except IntegrityError:
+        except (IntegrityError, UniqueViolationError):
             return False
         conv.version += 1
         return True
