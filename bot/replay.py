@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.database import PhaseRunner
 from adapters.sqltypes import utcnow
 from bot.models import SeenRequest
+from bot.store_raw import SQLITE, Prepared
 
 WINDOW = 600  # seconds: WeChat's signatures are honoured this long (signature_max_age)
 
@@ -85,6 +86,9 @@ class ReplayGuard:
         dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
         # Built once so SQLAlchemy finds the compiled statement in its cache.
         self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
+        # SQLite: the usual case straight on the phase's sqlite3 connection (store_raw).
+        self._raw = (Prepared(self._insert, SQLITE, ["key", "body_hash", "seen_at"])
+                     if dialect is sqlite else None)
 
     async def remember(self, seal: Seal, conn: AsyncConnection | None = None) -> Seen:
         """`conn`: the user's lock connection (PostgreSQL), where the usual case, one
@@ -99,8 +103,12 @@ class ReplayGuard:
 
     def _remember(self, conn: Connection, key: str, body_hash: str, now: datetime) -> Seen:
         # The usual case is one statement: the insert lands.
-        if conn.execute(self._insert, {"key": key, "body_hash": body_hash,
-                                       "seen_at": now}).rowcount == 1:
+        params = {"key": key, "body_hash": body_hash, "seen_at": now}
+        if self._raw is not None and conn.dialect.name == "sqlite":
+            landed = self._raw.run(conn, params).rowcount == 1
+        else:
+            landed = conn.execute(self._insert, params).rowcount == 1
+        if landed:
             return Seen.FIRST
         row = conn.execute(_SELECT, {"key": key}).one_or_none()
         if row is None:  # purged between the two statements

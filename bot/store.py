@@ -10,6 +10,7 @@ Either all of a step lands or none of it does.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from adapters import audit
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
-from bot import store_pg
+from bot import store_raw
 from bot.cs_quota import Quota
 from bot.forget import forget_account, forget_chat
 from bot.models import Conversation, Delivery, WeChatUser
@@ -90,9 +91,17 @@ _STEP_IN_ONE = insert(_D).from_select(
            bindparam("d_created_at", type_=_D.c.created_at.type),
            bindparam("d_replies", type_=_D.c.replies.type)))
 
-_READ_PG = store_pg.Prepared(_READ)
-_REMEMBER_AND_READ = store_pg.remember_and_read(_READ)
-_STEP_PG = store_pg.Prepared(_STEP_IN_ONE)
+# The same statements for the driver itself (bot/store_raw.py).
+_READ_PG = store_raw.Prepared(_READ)
+_REMEMBER_AND_READ = store_raw.remember_and_read(_READ)
+_STEP_PG = store_raw.Prepared(_STEP_IN_ONE)
+_READ_SQLITE = store_raw.Prepared(_READ, store_raw.SQLITE)
+_INSERT_DELIVERY_SQLITE = store_raw.Prepared(_INSERT_DELIVERY, store_raw.SQLITE,
+                                             [c.name for c in _D.columns])
+_INSERT_CONVERSATION_SQLITE = store_raw.Prepared(_INSERT_CONVERSATION, store_raw.SQLITE,
+                                                 ["openid", *_STEP_COLUMNS])
+_UPDATE_CONVERSATION_SQLITE = store_raw.Prepared(_UPDATE_CONVERSATION, store_raw.SQLITE,
+                                                 _STEP_COLUMNS)
 
 T = TypeVar("T")
 
@@ -136,7 +145,7 @@ class ConversationStore:
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
                     ) -> tuple[list[Reply] | None, Loaded]:
         """The reply already given to this delivery (a retry), and the user's state."""
-        raw = await store_pg.driver(conn) if self._pg else None
+        raw = await store_raw.driver(conn) if self._pg else None
         if raw is not None:
             row = await raw.fetchrow(_READ_PG.sql, *_READ_PG.args({"key": key,
                                                                     "openid": openid}))
@@ -153,9 +162,9 @@ class ConversationStore:
         """`begin`, with the caller's `first` (the replay memory's insert) run just before
         the read in the same phase: one thread hop or greenlet fewer a message. `first`
         writes, so on SQLite the phase is a write (its own savepoint). On PostgreSQL the
-        replay memory's usual case and the read are one statement (bot/store_pg.py)."""
+        replay memory's usual case and the read are one statement (bot/store_raw.py)."""
         row: Any = None
-        raw = await store_pg.driver(conn) if self._pg else None
+        raw = await store_raw.driver(conn) if self._pg else None
         if raw is not None and isinstance(first, Remembering):
             row = await raw.fetchrow(_REMEMBER_AND_READ.sql, *_REMEMBER_AND_READ.args({
                 "s_key": first.seal.key, "s_hash": first.seal.body_hash, "s_at": first.at,
@@ -218,7 +227,10 @@ class ConversationStore:
         rows = [outbox_values(i, now) for i in outbox]
 
         def write(conn: Connection) -> None:
-            conn.execute(_INSERT_DELIVERY, delivery)
+            if conn.dialect.name == "sqlite":
+                _INSERT_DELIVERY_SQLITE.run(conn, delivery)
+            else:
+                conn.execute(_INSERT_DELIVERY, delivery)
             _save_conversation(conn, conv, row)
             if user is not None:
                 conn.execute(*user)
@@ -237,7 +249,7 @@ class ConversationStore:
 
         one = (self._pg and conn is not None and is_autocommit(conn)
                and conv.version > 0 and user is None and not rows)
-        raw = await store_pg.driver(conn) if one else None
+        raw = await store_raw.driver(conn) if one else None
         try:
             if raw is not None:
                 status = await raw.execute(_STEP_PG.sql, *_STEP_PG.args({
@@ -250,7 +262,7 @@ class ConversationStore:
                 await self._runner.run(write_in_one, conn=conn)
             else:
                 await self._runner.run(write, write=True, conn=conn)
-        except (IntegrityError, UniqueViolationError):
+        except (IntegrityError, UniqueViolationError, sqlite3.IntegrityError):
             return False
         conv.version += 1
         return True
@@ -324,6 +336,9 @@ def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
 
 
 def _read(conn: Connection, key: str, openid: str) -> Any:
+    if conn.dialect.name == "sqlite":
+        found = _READ_SQLITE.run(conn, {"key": key, "openid": openid}).fetchone()
+        return _READ_SQLITE.row(found)
     return conn.execute(_READ, {"key": key, "openid": openid}).mappings().one()
 
 
@@ -333,12 +348,19 @@ def _first_then_read(conn: Connection, first: Callable[[Connection], T], key: st
 
 
 def _save_conversation(conn: Connection, conv: ConvState, row: dict[str, Any]) -> None:
+    sqlite = conn.dialect.name == "sqlite"
     if conv.version == 0:
-        conn.execute(_INSERT_CONVERSATION, {"openid": conv.openid, **row})
+        if sqlite:
+            _INSERT_CONVERSATION_SQLITE.run(conn, {"openid": conv.openid, **row})
+        else:
+            conn.execute(_INSERT_CONVERSATION, {"openid": conv.openid, **row})
         return
-    result = conn.execute(_UPDATE_CONVERSATION,
-                          {"w_openid": conv.openid, "w_version": conv.version, **row})
-    if result.rowcount != 1:
+    params = {"w_openid": conv.openid, "w_version": conv.version, **row}
+    if sqlite:
+        count = _UPDATE_CONVERSATION_SQLITE.run(conn, params).rowcount
+    else:
+        count = conn.execute(_UPDATE_CONVERSATION, params).rowcount
+    if count != 1:
         raise ConcurrentUpdate(conv.openid)
 
 

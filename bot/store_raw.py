@@ -1,8 +1,12 @@
-"""PostgreSQL's hot statements, sent straight to asyncpg on the user lock's connection.
+"""The store's hot statements, compiled once and sent straight to the driver.
 
-The lock's connection is autocommit (bot/locks.py), so each of these is one round trip and
-atomic on its own. They are SQLAlchemy statements compiled once for asyncpg and run as
-prepared statements from asyncpg's per-connection cache, as the lock itself is: through
+SQLite: inside the PhaseRunner's thread, on the batch's own sqlite3 connection (the
+batch's transaction and savepoints are already said on it): SQLAlchemy's Core execution
+(compiled-cache lookup, cursor and result wrapping) cost more than SQLite's own work.
+
+PostgreSQL: on the user lock's asyncpg connection. That connection is autocommit
+(bot/locks.py), so each statement is one round trip and atomic on its own; they run as
+prepared statements from asyncpg's per-connection cache, as the lock itself does: through
 SQLAlchemy's `run_sync` each cost a greenlet switch, a compiled-cache lookup and result
 processing, 100-150 µs of CPU a message more than here.
 
@@ -16,34 +20,60 @@ processing, 100-150 µs of CPU a message more than here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
 from adapters.database import is_autocommit
 from bot.models import SeenRequest
 
-_DIALECT = pg_asyncpg.dialect()
+PG = pg_asyncpg.dialect()
+SQLITE = sqlite.dialect()
 
 
 class Prepared:
-    """A statement compiled once for asyncpg: its SQL and how to order its parameters
-    (with the column types' own conversions, e.g. UTCDateTime's naive-datetime refusal)."""
+    """A statement compiled once for one dialect: its SQL, how to order its parameters
+    (with the column types' own conversions, e.g. UTCDateTime's naive-datetime refusal)
+    and, for a SELECT, how to turn a driver's row into the values SQLAlchemy would give.
+    `columns`: the columns an INSERT or UPDATE sets (the parameters' keys)."""
 
-    def __init__(self, statement: ClauseElement) -> None:
-        compiled = statement.compile(dialect=_DIALECT)
+    def __init__(self, statement: ClauseElement, dialect: Dialect = PG,
+                 columns: Sequence[str] | None = None) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=columns)
         self.sql = compiled.string
         processors: Mapping[str, Callable[[Any], Any]] = compiled._bind_processors
         self._order = [(name, processors.get(name)) for name in compiled.positiontup or ()]
+        self._results = [(c.key, c.type.dialect_impl(dialect).result_processor(dialect, None))
+                         for c in getattr(statement, "selected_columns", ())]
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The positional arguments for `params` (by bind parameter name)."""
         return [params[name] if fn is None else fn(params[name]) for name, fn in self._order]
+
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        """A driver's row of this SELECT as {column: value}, types converted."""
+        return {key: value if fn is None or value is None else fn(value)
+                for (key, fn), value in zip(self._results, values, strict=True)}
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> sqlite3.Cursor:
+        """Execute on the sqlite3 connection under `conn` (SQLite only)."""
+        return raw_sqlite(conn).execute(self.sql, self.args(params))
+
+
+def raw_sqlite(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under the PhaseRunner's `conn`."""
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the SQLite connection was closed under the phase")
+    return raw  # type: ignore[return-value]
 
 
 def remember_and_read(read: ClauseElement) -> Prepared:
