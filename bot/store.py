@@ -19,7 +19,6 @@ from typing import Any, TypeVar, cast
 
 from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import bindparam, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -68,7 +67,6 @@ _UPDATE_CONVERSATION = update(_C).where(_C.c.openid == bindparam("w_openid"),
                                         _C.c.version == bindparam("w_version"))
 _INSERT_DELIVERY = insert(_D)
 _INSERT_OUTBOX = insert(OutboxRow.__table__)
-_TOUCH_USER = update(_U).where(_U.c.openid == bindparam("w_openid"))
 # Rows that waited for a window go now; the worker takes them within the new quota.
 _RELEASE = (update(OutboxRow.__table__)
             .where(OutboxRow.__table__.c.openid == bindparam("w_openid"),
@@ -135,7 +133,6 @@ class ConversationStore:
         self._runner = runner
         self._cipher = cipher
         self._pg = runner.engine.dialect.name == "postgresql"
-        self._upsert = postgresql.insert if self._pg else sqlite.insert
 
     def step_connection(self, conn: AsyncConnection | None) -> AbstractContextManager[None]:
         """Run the step's database phases on `conn` (the user lock's connection) while in this
@@ -233,7 +230,7 @@ class ConversationStore:
                 conn.execute(_INSERT_DELIVERY, delivery)
             _save_conversation(conn, conv, row)
             if user is not None:
-                conn.execute(*user)
+                _run_user(conn, user)
             if release:  # after the user row: a worker marking a row waiting holds it
                 conn.execute(_RELEASE, {"w_openid": conv.openid, "now": now})
             if rows:
@@ -249,13 +246,19 @@ class ConversationStore:
 
         one = (self._pg and conn is not None and is_autocommit(conn)
                and conv.version > 0 and user is None and not rows)
-        raw = await store_raw.driver(conn) if one else None
+        # A user's first step (PostgreSQL): conversation, user and delivery in one statement.
+        first = (self._pg and conv.version == 0 and not release and not rows)
+        raw = await store_raw.driver(conn) if one or first else None
         try:
             if raw is not None:
-                status = await raw.execute(_STEP_PG.sql, *_STEP_PG.args({
-                    "w_openid": conv.openid, "w_version": conv.version,
-                    **{f"c_{c}": v for c, v in row.items()},
-                    "d_key": key, "d_created_at": now, "d_replies": delivery["replies"]}))
+                params = {"w_openid": conv.openid, "w_version": conv.version,
+                          **{f"c_{c}": v for c, v in row.items()},
+                          "d_key": key, "d_created_at": now, "d_replies": delivery["replies"]}
+                fold = _STEP_PG
+                if first:
+                    fold = store_raw.first_step(None if user is None else user[0])
+                    params.update({} if user is None else user[1])
+                status = await raw.execute(fold.sql, *fold.args(params))
                 if status != "INSERT 0 1":
                     raise ConcurrentUpdate(conv.openid)
             elif one:
@@ -288,7 +291,7 @@ class ConversationStore:
             if not forget.account:
                 forget_chat(c, openid)
                 if user is not None:
-                    c.execute(*user)
+                    _run_user(c, user)
                 return
             forget_account(c, openid, hashes)
             audit.append(c, at=now, actor="user", action="account_delete", subject=subject,
@@ -310,7 +313,7 @@ class ConversationStore:
         if loaded.known_user and subscribed is None:
             if opens is None or (not release and _still_whole(loaded, opens, now)):
                 return None
-            return _TOUCH_USER, {"w_openid": loaded.conv.openid, **window}
+            return store_raw.user_touch(loaded.conv.openid, window)
         values: dict[str, Any] = {"openid": loaded.conv.openid, "created_at": now,
                                   "subscribed": subscribed is not False,
                                   "subscribed_at": now, **window}
@@ -321,10 +324,7 @@ class ConversationStore:
             # Once: a retried unsubscribe (nothing of it is stored) changes nothing.
             changes.update(subscribed=False, unsubscribed_at=now)
             values["unsubscribed_at"] = now
-        stmt = self._upsert(WeChatUser).values(**values)
-        if changes:
-            return stmt.on_conflict_do_update(index_elements=["openid"], set_=changes), {}
-        return stmt.on_conflict_do_nothing(index_elements=["openid"]), {}
+        return store_raw.user_upsert(self._pg, values, changes)
 
 
 def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
@@ -345,6 +345,13 @@ def _read(conn: Connection, key: str, openid: str) -> Any:
 def _first_then_read(conn: Connection, first: Callable[[Connection], T], key: str,
                      openid: str) -> tuple[T, Any]:
     return first(conn), _read(conn, key, openid)
+
+
+def _run_user(conn: Connection, user: tuple[Executable, dict[str, Any]]) -> None:
+    if conn.dialect.name == "sqlite":
+        store_raw.prepared(user[0], store_raw.SQLITE).run(conn, user[1])
+    else:
+        conn.execute(*user)
 
 
 def _save_conversation(conn: Connection, conv: ConvState, row: dict[str, Any]) -> None:
