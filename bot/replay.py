@@ -36,9 +36,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.database import PhaseRunner
+from adapters.raw_sql import SQLITE, Prepared
 from adapters.sqltypes import utcnow
 from bot.models import SeenRequest
-from bot.store_raw import SQLITE, Prepared
 
 WINDOW = 600  # seconds: WeChat's signatures are honoured this long (signature_max_age)
 
@@ -86,7 +86,7 @@ class ReplayGuard:
         dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
         # Built once so SQLAlchemy finds the compiled statement in its cache.
         self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
-        # SQLite: the usual case straight on the phase's sqlite3 connection (store_raw).
+        # SQLite: the usual case straight on the phase's sqlite3 connection (adapters/raw_sql.py).
         self._raw = (Prepared(self._insert, SQLITE, ["key", "body_hash", "seen_at"])
                      if dialect is sqlite else None)
 

@@ -2,9 +2,14 @@
 
 The hot path is two round trips: one statement reads the delivery (a retry?), the user
 and the conversation together; one short transaction writes the delivery, the
-conversation (version-checked), the user's customer-service window and any outbox rows. The step
-itself runs outside any transaction, so a slow adapter never holds SQLite's write lock.
-Either all of a step lands or none of it does.
+conversation (version-checked), the user's customer-service window and any outbox rows.
+The step itself runs outside any transaction, so a slow adapter never holds SQLite's
+write lock. Either all of a step lands or none of it does.
+
+On PostgreSQL the read also remembers the request against replays, and the usual write
+(a saved conversation, or a user's first step, without outbox rows) is one statement, so
+a message is lock, read, write, unlock: four round trips on the lock's connection. The
+hottest statements go straight to the driver (bot/store_raw.py, adapters/raw_sql.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from adapters import audit
+from adapters import audit, raw_sql
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
@@ -90,15 +95,15 @@ _STEP_IN_ONE = insert(_D).from_select(
            bindparam("d_replies", type_=_D.c.replies.type)))
 
 # The same statements for the driver itself (bot/store_raw.py).
-_READ_PG = store_raw.Prepared(_READ)
+_READ_PG = raw_sql.Prepared(_READ)
 _REMEMBER_AND_READ = store_raw.remember_and_read(_READ)
-_STEP_PG = store_raw.Prepared(_STEP_IN_ONE)
-_READ_SQLITE = store_raw.Prepared(_READ, store_raw.SQLITE)
-_INSERT_DELIVERY_SQLITE = store_raw.Prepared(_INSERT_DELIVERY, store_raw.SQLITE,
+_STEP_PG = raw_sql.Prepared(_STEP_IN_ONE)
+_READ_SQLITE = raw_sql.Prepared(_READ, raw_sql.SQLITE)
+_INSERT_DELIVERY_SQLITE = raw_sql.Prepared(_INSERT_DELIVERY, raw_sql.SQLITE,
                                              [c.name for c in _D.columns])
-_INSERT_CONVERSATION_SQLITE = store_raw.Prepared(_INSERT_CONVERSATION, store_raw.SQLITE,
+_INSERT_CONVERSATION_SQLITE = raw_sql.Prepared(_INSERT_CONVERSATION, raw_sql.SQLITE,
                                                  ["openid", *_STEP_COLUMNS])
-_UPDATE_CONVERSATION_SQLITE = store_raw.Prepared(_UPDATE_CONVERSATION, store_raw.SQLITE,
+_UPDATE_CONVERSATION_SQLITE = raw_sql.Prepared(_UPDATE_CONVERSATION, raw_sql.SQLITE,
                                                  _STEP_COLUMNS)
 
 T = TypeVar("T")
@@ -142,7 +147,7 @@ class ConversationStore:
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
                     ) -> tuple[list[Reply] | None, Loaded]:
         """The reply already given to this delivery (a retry), and the user's state."""
-        raw = await store_raw.driver(conn) if self._pg else None
+        raw = await raw_sql.driver(conn) if self._pg else None
         if raw is not None:
             row = await raw.fetchrow(_READ_PG.sql, *_READ_PG.args({"key": key,
                                                                     "openid": openid}))
@@ -161,7 +166,7 @@ class ConversationStore:
         writes, so on SQLite the phase is a write (its own savepoint). On PostgreSQL the
         replay memory's usual case and the read are one statement (bot/store_raw.py)."""
         row: Any = None
-        raw = await store_raw.driver(conn) if self._pg else None
+        raw = await raw_sql.driver(conn) if self._pg else None
         if raw is not None and isinstance(first, Remembering):
             row = await raw.fetchrow(_REMEMBER_AND_READ.sql, *_REMEMBER_AND_READ.args({
                 "s_key": first.seal.key, "s_hash": first.seal.body_hash, "s_at": first.at,
@@ -248,7 +253,7 @@ class ConversationStore:
                and conv.version > 0 and user is None and not rows)
         # A user's first step (PostgreSQL): conversation, user and delivery in one statement.
         first = (self._pg and conv.version == 0 and not release and not rows)
-        raw = await store_raw.driver(conn) if one or first else None
+        raw = await raw_sql.driver(conn) if one or first else None
         try:
             if raw is not None:
                 params = {"w_openid": conv.openid, "w_version": conv.version,
@@ -349,7 +354,7 @@ def _first_then_read(conn: Connection, first: Callable[[Connection], T], key: st
 
 def _run_user(conn: Connection, user: tuple[Executable, dict[str, Any]]) -> None:
     if conn.dialect.name == "sqlite":
-        store_raw.prepared(user[0], store_raw.SQLITE).run(conn, user[1])
+        store_raw.prepared(user[0], raw_sql.SQLITE).run(conn, user[1])
     else:
         conn.execute(*user)
 
