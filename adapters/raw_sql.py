@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from asyncpg.exceptions import PostgresError
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.engine import Connection, Dialect
@@ -72,12 +73,47 @@ def raw_sqlite(conn: Connection) -> sqlite3.Connection:
     return raw  # type: ignore[return-value]
 
 
-async def driver(conn: AsyncConnection | None) -> Any:
+async def driver(conn: AsyncConnection | None) -> Driver | None:
     """The asyncpg connection under the user lock's `conn`, or None when `conn` is not
     one (no connection, or one inside a transaction, whose statements must stay in it)."""
     if conn is None or not is_autocommit(conn) or conn.in_transaction():
         return None
-    return (await conn.get_raw_connection()).driver_connection
+    return Driver((await conn.get_raw_connection()).driver_connection)
+
+
+class Driver:
+    """An asyncpg connection whose errors lose PostgreSQL's DETAIL before they travel:
+    it repeats the statement's values (phones, names), which SQLAlchemy's hide_parameters
+    and adapters/database.py `_hide_server_detail` keep out of logs on its own path."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        """asyncpg's fetch."""
+        try:
+            return await self._conn.fetch(sql, *args)  # type: ignore[no-any-return]
+        except PostgresError as exc:
+            exc.detail = None  # type: ignore[attr-defined]
+            raise
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        """asyncpg's fetchrow."""
+        try:
+            return await self._conn.fetchrow(sql, *args)
+        except PostgresError as exc:
+            exc.detail = None  # type: ignore[attr-defined]
+            raise
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        """asyncpg's execute: the command's status ("INSERT 0 1")."""
+        try:
+            return await self._conn.execute(sql, *args)  # type: ignore[no-any-return]
+        except PostgresError as exc:
+            exc.detail = None  # type: ignore[attr-defined]
+            raise
 
 
 class Query:
