@@ -147,6 +147,15 @@ class PhaseRunner:
         self._flushing = False
         self._flusher: asyncio.Future[None] | None = None
 
+    @property
+    def batched(self) -> bool:
+        """Whether phases run on this runner's own SQLite thread (not the async engine)."""
+        return self._sync is not None
+
+    def step_conn(self) -> AsyncConnection | None:
+        """The connection `step_connection` set for this task, if any."""
+        return self._step.get()
+
     @contextlib.contextmanager
     def step_connection(self, conn: AsyncConnection | None) -> Iterator[None]:
         """Phases this task runs meanwhile (the step's platform and SMS work) use `conn`,

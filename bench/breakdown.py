@@ -42,8 +42,11 @@ PHASES = (  # (label, owner, attribute): the path in order
     ("whole handler (webhook.post)", WeChatWebhook, "post"),
     ("verify + parse", Codec, "decode"),
     ("lock + unlock", UserLocks, "hold"),
+    # The handler remembers the request and reads in one phase (begin_after); the two
+    # entries before it only count when it is not used (safe mode, system notices).
     ("replay memory (INSERT)", ReplayGuard, "remember"),
     ("dedupe + load (one read)", ConversationStore, "begin"),
+    ("replay + dedupe + load (one phase)", ConversationStore, "begin_after"),
     ("step (route, dialog, platform)", MessageHandler, "_route"),
     ("write (one transaction)", ConversationStore, "commit_step"),
     ("log line + metrics", observe, "message"),

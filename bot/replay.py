@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.database import PhaseRunner
+from adapters.raw_sql import SQLITE, Prepared
 from adapters.sqltypes import utcnow
 from bot.models import SeenRequest
 
@@ -85,6 +86,9 @@ class ReplayGuard:
         dialect = postgresql if runner.engine.dialect.name == "postgresql" else sqlite
         # Built once so SQLAlchemy finds the compiled statement in its cache.
         self._insert = dialect.insert(_T).on_conflict_do_nothing(index_elements=["key"])
+        # SQLite: the usual case straight on the phase's sqlite3 connection (adapters/raw_sql.py).
+        self._raw = (Prepared(self._insert, SQLITE, ["key", "body_hash", "seen_at"])
+                     if dialect is sqlite else None)
 
     async def remember(self, seal: Seal, conn: AsyncConnection | None = None) -> Seen:
         """`conn`: the user's lock connection (PostgreSQL), where the usual case, one
@@ -92,16 +96,19 @@ class ReplayGuard:
         return await self._runner.run(self._remember, seal.key, seal.body_hash, self._clock(),
                                       write=conn is None, conn=conn)
 
-    def remembering(self, seal: Seal) -> Callable[[Connection], Seen]:
+    def remembering(self, seal: Seal) -> Remembering:
         """`remember` as a phase to run on the caller's hop (ConversationStore.begin_after),
         on the same connection and with the same effect."""
-        now = self._clock()
-        return lambda conn: self._remember(conn, seal.key, seal.body_hash, now)
+        return Remembering(self, seal, self._clock())
 
     def _remember(self, conn: Connection, key: str, body_hash: str, now: datetime) -> Seen:
         # The usual case is one statement: the insert lands.
-        if conn.execute(self._insert, {"key": key, "body_hash": body_hash,
-                                       "seen_at": now}).rowcount == 1:
+        params = {"key": key, "body_hash": body_hash, "seen_at": now}
+        if self._raw is not None and conn.dialect.name == "sqlite":
+            landed = self._raw.run(conn, params).rowcount == 1
+        else:
+            landed = conn.execute(self._insert, params).rowcount == 1
+        if landed:
             return Seen.FIRST
         row = conn.execute(_SELECT, {"key": key}).one_or_none()
         if row is None:  # purged between the two statements
@@ -111,3 +118,17 @@ class ReplayGuard:
             conn.execute(_RENEW, {"w_key": key, "body_hash": body_hash, "seen_at": now})
             return Seen.FIRST
         return Seen.RETRY if row.body_hash == body_hash else Seen.REPLAY
+
+
+@dataclass(frozen=True)
+class Remembering:
+    """One request to remember, as a phase of a sync connection (`ReplayGuard.remembering`).
+    Its fields let PostgreSQL's store fold the usual case, the INSERT landing, into the
+    step's read (bot/store_pg.py); any other case runs this phase."""
+
+    guard: ReplayGuard
+    seal: Seal
+    at: datetime
+
+    def __call__(self, conn: Connection) -> Seen:
+        return self.guard._remember(conn, self.seal.key, self.seal.body_hash, self.at)

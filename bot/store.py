@@ -2,34 +2,42 @@
 
 The hot path is two round trips: one statement reads the delivery (a retry?), the user
 and the conversation together; one short transaction writes the delivery, the
-conversation (version-checked), the user's customer-service window and any outbox rows. The step
-itself runs outside any transaction, so a slow adapter never holds SQLite's write lock.
-Either all of a step lands or none of it does.
+conversation (version-checked), the user's customer-service window and any outbox rows.
+The step itself runs outside any transaction, so a slow adapter never holds SQLite's
+write lock. Either all of a step lands or none of it does.
+
+On PostgreSQL the read also remembers the request against replays, and the usual write
+(a saved conversation, or a user's first step, without outbox rows) is one statement, so
+a message is lock, read, write, unlock: four round trips on the lock's connection. The
+hottest statements go straight to the driver (bot/store_raw.py, adapters/raw_sql.py).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import bindparam, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from adapters import audit
+from adapters import audit, raw_sql
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, is_autocommit
 from adapters.outbox import OutboxItem, OutboxRow, outbox_values
+from bot import store_raw
 from bot.cs_quota import Quota
 from bot.forget import forget_account, forget_chat
 from bot.models import Conversation, Delivery, WeChatUser
+from bot.replay import Remembering, Seen
 from dialogs.base import ConvState, Forget
 from dialogs.replies import Reply, from_json, to_json
 
@@ -64,7 +72,6 @@ _UPDATE_CONVERSATION = update(_C).where(_C.c.openid == bindparam("w_openid"),
                                         _C.c.version == bindparam("w_version"))
 _INSERT_DELIVERY = insert(_D)
 _INSERT_OUTBOX = insert(OutboxRow.__table__)
-_TOUCH_USER = update(_U).where(_U.c.openid == bindparam("w_openid"))
 # Rows that waited for a window go now; the worker takes them within the new quota.
 _RELEASE = (update(OutboxRow.__table__)
             .where(OutboxRow.__table__.c.openid == bindparam("w_openid"),
@@ -87,6 +94,17 @@ _STEP_IN_ONE = insert(_D).from_select(
            bindparam("d_created_at", type_=_D.c.created_at.type),
            bindparam("d_replies", type_=_D.c.replies.type)))
 
+# The same statements for the driver itself (bot/store_raw.py).
+_READ_PG = raw_sql.Prepared(_READ)
+_REMEMBER_AND_READ = store_raw.remember_and_read(_READ)
+_STEP_PG = raw_sql.Prepared(_STEP_IN_ONE)
+_READ_SQLITE = raw_sql.Prepared(_READ, raw_sql.SQLITE)
+_INSERT_DELIVERY_SQLITE = raw_sql.Prepared(_INSERT_DELIVERY, raw_sql.SQLITE,
+                                             [c.name for c in _D.columns])
+_INSERT_CONVERSATION_SQLITE = raw_sql.Prepared(_INSERT_CONVERSATION, raw_sql.SQLITE,
+                                                 ["openid", *_STEP_COLUMNS])
+_UPDATE_CONVERSATION_SQLITE = raw_sql.Prepared(_UPDATE_CONVERSATION, raw_sql.SQLITE,
+                                                 _STEP_COLUMNS)
 
 T = TypeVar("T")
 
@@ -120,7 +138,6 @@ class ConversationStore:
         self._runner = runner
         self._cipher = cipher
         self._pg = runner.engine.dialect.name == "postgresql"
-        self._upsert = postgresql.insert if self._pg else sqlite.insert
 
     def step_connection(self, conn: AsyncConnection | None) -> AbstractContextManager[None]:
         """Run the step's database phases on `conn` (the user lock's connection) while in this
@@ -130,7 +147,12 @@ class ConversationStore:
     async def begin(self, key: str, openid: str, conn: AsyncConnection | None = None
                     ) -> tuple[list[Reply] | None, Loaded]:
         """The reply already given to this delivery (a retry), and the user's state."""
-        row = await self._runner.run(_read, key, openid, conn=conn)
+        raw = await raw_sql.driver(conn) if self._pg else None
+        if raw is not None:
+            row = await raw.fetchrow(_READ_PG.sql, *_READ_PG.args({"key": key,
+                                                                    "openid": openid}))
+        else:
+            row = await self._runner.run(_read, key, openid, conn=conn)
         replies = None
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
@@ -141,9 +163,18 @@ class ConversationStore:
                           ) -> tuple[T, list[Reply] | None, Loaded]:
         """`begin`, with the caller's `first` (the replay memory's insert) run just before
         the read in the same phase: one thread hop or greenlet fewer a message. `first`
-        writes, so on SQLite the phase is a write (its own savepoint)."""
-        done, row = await self._runner.run(_first_then_read, first, key, openid,
-                                           write=conn is None, conn=conn)
+        writes, so on SQLite the phase is a write (its own savepoint). On PostgreSQL the
+        replay memory's usual case and the read are one statement (bot/store_raw.py)."""
+        row: Any = None
+        raw = await raw_sql.driver(conn) if self._pg else None
+        if raw is not None and isinstance(first, Remembering):
+            row = await raw.fetchrow(_REMEMBER_AND_READ.sql, *_REMEMBER_AND_READ.args({
+                "s_key": first.seal.key, "s_hash": first.seal.body_hash, "s_at": first.at,
+                "key": key, "openid": openid}))
+            done = cast(T, Seen.FIRST)
+        if row is None or not row["first"]:  # not folded, or a retry or replay to tell
+            done, row = await self._runner.run(_first_then_read, first, key, openid,
+                                               write=conn is None, conn=conn)
         replies = None
         if row["replies"] is not None:
             replies = [from_json(r) for r in json.loads(row["replies"])]
@@ -198,10 +229,13 @@ class ConversationStore:
         rows = [outbox_values(i, now) for i in outbox]
 
         def write(conn: Connection) -> None:
-            conn.execute(_INSERT_DELIVERY, delivery)
+            if conn.dialect.name == "sqlite":
+                _INSERT_DELIVERY_SQLITE.run(conn, delivery)
+            else:
+                conn.execute(_INSERT_DELIVERY, delivery)
             _save_conversation(conn, conv, row)
             if user is not None:
-                conn.execute(*user)
+                _run_user(conn, user)
             if release:  # after the user row: a worker marking a row waiting holds it
                 conn.execute(_RELEASE, {"w_openid": conv.openid, "now": now})
             if rows:
@@ -217,12 +251,26 @@ class ConversationStore:
 
         one = (self._pg and conn is not None and is_autocommit(conn)
                and conv.version > 0 and user is None and not rows)
+        # A user's first step (PostgreSQL): conversation, user and delivery in one statement.
+        first = (self._pg and conv.version == 0 and not release and not rows)
+        raw = await raw_sql.driver(conn) if one or first else None
         try:
-            if one:
+            if raw is not None:
+                params = {"w_openid": conv.openid, "w_version": conv.version,
+                          **{f"c_{c}": v for c, v in row.items()},
+                          "d_key": key, "d_created_at": now, "d_replies": delivery["replies"]}
+                fold = _STEP_PG
+                if first:
+                    fold = store_raw.first_step(None if user is None else user[0])
+                    params.update({} if user is None else user[1])
+                status = await raw.execute(fold.sql, *fold.args(params))
+                if status != "INSERT 0 1":
+                    raise ConcurrentUpdate(conv.openid)
+            elif one:
                 await self._runner.run(write_in_one, conn=conn)
             else:
                 await self._runner.run(write, write=True, conn=conn)
-        except IntegrityError:
+        except (IntegrityError, UniqueViolationError, sqlite3.IntegrityError):
             return False
         conv.version += 1
         return True
@@ -248,7 +296,7 @@ class ConversationStore:
             if not forget.account:
                 forget_chat(c, openid)
                 if user is not None:
-                    c.execute(*user)
+                    _run_user(c, user)
                 return
             forget_account(c, openid, hashes)
             audit.append(c, at=now, actor="user", action="account_delete", subject=subject,
@@ -270,7 +318,7 @@ class ConversationStore:
         if loaded.known_user and subscribed is None:
             if opens is None or (not release and _still_whole(loaded, opens, now)):
                 return None
-            return _TOUCH_USER, {"w_openid": loaded.conv.openid, **window}
+            return store_raw.user_touch(loaded.conv.openid, window)
         values: dict[str, Any] = {"openid": loaded.conv.openid, "created_at": now,
                                   "subscribed": subscribed is not False,
                                   "subscribed_at": now, **window}
@@ -281,10 +329,7 @@ class ConversationStore:
             # Once: a retried unsubscribe (nothing of it is stored) changes nothing.
             changes.update(subscribed=False, unsubscribed_at=now)
             values["unsubscribed_at"] = now
-        stmt = self._upsert(WeChatUser).values(**values)
-        if changes:
-            return stmt.on_conflict_do_update(index_elements=["openid"], set_=changes), {}
-        return stmt.on_conflict_do_nothing(index_elements=["openid"]), {}
+        return store_raw.user_upsert(self._pg, values, changes)
 
 
 def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
@@ -296,6 +341,9 @@ def _still_whole(loaded: Loaded, opens: Quota, now: datetime) -> bool:
 
 
 def _read(conn: Connection, key: str, openid: str) -> Any:
+    if conn.dialect.name == "sqlite":
+        found = _READ_SQLITE.run(conn, {"key": key, "openid": openid}).fetchone()
+        return _READ_SQLITE.row(found)
     return conn.execute(_READ, {"key": key, "openid": openid}).mappings().one()
 
 
@@ -304,13 +352,27 @@ def _first_then_read(conn: Connection, first: Callable[[Connection], T], key: st
     return first(conn), _read(conn, key, openid)
 
 
+def _run_user(conn: Connection, user: tuple[Executable, dict[str, Any]]) -> None:
+    if conn.dialect.name == "sqlite":
+        store_raw.prepared(user[0], raw_sql.SQLITE).run(conn, user[1])
+    else:
+        conn.execute(*user)
+
+
 def _save_conversation(conn: Connection, conv: ConvState, row: dict[str, Any]) -> None:
+    sqlite = conn.dialect.name == "sqlite"
     if conv.version == 0:
-        conn.execute(_INSERT_CONVERSATION, {"openid": conv.openid, **row})
+        if sqlite:
+            _INSERT_CONVERSATION_SQLITE.run(conn, {"openid": conv.openid, **row})
+        else:
+            conn.execute(_INSERT_CONVERSATION, {"openid": conv.openid, **row})
         return
-    result = conn.execute(_UPDATE_CONVERSATION,
-                          {"w_openid": conv.openid, "w_version": conv.version, **row})
-    if result.rowcount != 1:
+    params = {"w_openid": conv.openid, "w_version": conv.version, **row}
+    if sqlite:
+        count = _UPDATE_CONVERSATION_SQLITE.run(conn, params).rowcount
+    else:
+        count = conn.execute(_UPDATE_CONVERSATION, params).rowcount
+    if count != 1:
         raise ConcurrentUpdate(conv.openid)
 
 

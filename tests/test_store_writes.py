@@ -9,8 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from asyncpg.exceptions import UniqueViolationError
 from sqlalchemy import text
 
+from adapters import raw_sql
 from adapters.crypto import DataCipher
 from adapters.database import PhaseRunner, make_engine, migrate
 from adapters.sqltypes import utcnow
@@ -95,3 +97,22 @@ async def test_a_delivery_key_already_written_refuses_the_second_writer(parts: A
     row, keys = await saved(engine)
     assert tuple(row) == ("b", 2) and keys == ["k1", "k2"]
     assert before.conv.version == 1
+
+
+async def test_raw_statements_never_carry_the_values_in_their_errors(
+        parts: tuple[Any, ...], db: tuple[str, str | None]) -> None:
+    """The hot statements sent straight to asyncpg (adapters/raw_sql.py) fail without
+    PostgreSQL's DETAIL, which repeats the row's values, as SQLAlchemy's path does."""
+    if not db[0].startswith("postgresql"):
+        pytest.skip("the driver path is PostgreSQL's")
+    _engine, _store, locks = parts
+    insert = ("INSERT INTO conversations (openid, data, version, updated_at, rl_window,"
+              " rl_count) VALUES ($1, '', 0, now(), 0, 0)")
+    async with locks.hold(OPENID) as conn:
+        raw = await raw_sql.driver(conn)
+        assert raw is not None
+        await raw.execute(insert, OPENID)
+        with pytest.raises(UniqueViolationError) as failed:
+            await raw.execute(insert, OPENID)
+    assert failed.value.detail is None
+    assert OPENID not in str(failed.value)

@@ -13,10 +13,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from adapters.platform_port import (
     Profile,
     RegisterInput,
 )
+from adapters.raw_sql import Query, fetch_all
 
 # The whole profile in one statement, built once (SQLAlchemy then reuses its compiled form
 # and result metadata): the three ORM queries it replaces were a third of a journey
@@ -66,8 +67,8 @@ _PROFILE = (
     .order_by(_M.c.created_at, _E.c.name))
 
 
-def _read_profile(conn: Connection, openid: str) -> list[Row[Any]]:
-    return list(conn.execute(_PROFILE, {"openid": openid}).all())
+# Read on every menu: straight through the driver (adapters/raw_sql.py).
+_PROFILE_QUERY = Query(_PROFILE)
 
 
 class _Columns:
@@ -75,7 +76,7 @@ class _Columns:
 
     __slots__ = ("_prefix", "_row")
 
-    def __init__(self, row: Row[Any], prefix: str) -> None:
+    def __init__(self, row: Any, prefix: str) -> None:
         self._row, self._prefix = row, prefix
 
     def __getattr__(self, name: str) -> Any:
@@ -108,7 +109,8 @@ class AccountsMixin(LocalBase):
     """LocalPlatform's accounts, certification, authorisation and web-login scenes."""
 
     async def profile(self, openid: str) -> Profile:
-        rows = await self.runner.run(_read_profile, openid)
+        rows = [SimpleNamespace(**r)
+                for r in await fetch_all(self.runner, _PROFILE_QUERY, {"openid": openid})]
         if not rows:
             return Profile(openid=openid)
         first = rows[0]
