@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # A page showing a demand; template pushes link to it with ?no=<单据号>.
     detail_url: str | None = None
     push_max_attempts: int = Field(8, ge=1)
+    # How often the push worker and the tickets' media worker look for due rows when
+    # nothing woke them (a retry coming due is found by this poll).
     push_interval: float = Field(0.5, gt=0)
     # First retry delay; doubles per attempt (with jitter) up to push_max_delay.
     push_base_delay: float = Field(2.0, gt=0)

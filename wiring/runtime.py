@@ -21,10 +21,11 @@ from adapters import (
 )
 from adapters.crypto import DataCipher, DataKeyError, load_or_create_dev_key
 from adapters.factory import build_ports
-from adapters.media import MediaWorker
+from adapters.media import Fetch, MediaWorker
 from adapters.ports import Ports
 from adapters.sqltypes import utcnow
-from adapters.ticket_wiring import wire_tickets
+from adapters.tickets import TicketStore
+from adapters.verify import LocalVerifier
 from adapters.wechat_api import WeChatApiClient
 from bot import housekeeping, observe
 from bot.events import EventHandler
@@ -201,7 +202,8 @@ async def build_runtime(settings: Settings, *, registry: Registry | None = None,
                         interval=settings.push_interval, base_delay=settings.push_base_delay,
                         max_delay=settings.push_max_delay, clock=clock,
                         give_up_after=timedelta(days=settings.push_give_up_days))
-    media = wire_tickets(ports, sessions, cipher, clock, runner, api.get_media, worker.wake)
+    media = _ticket_desk(ports, sessions, cipher, clock, runner, api.get_media, worker.wake,
+                         settings.push_interval)
     lock_engine = engine
     if not settings.is_sqlite:
         lock_engine = database.make_engine(settings.database_url, schema=settings.database_schema,
@@ -228,3 +230,18 @@ async def tool_runtime(settings: Settings, *, faq: Any = None) -> AsyncIterator[
         yield runtime
     finally:
         await runtime.close()
+
+
+def _ticket_desk(ports: Ports, sessions: async_sessionmaker[AsyncSession], cipher: DataCipher,
+                 clock: Clock, runner: database.PhaseRunner | None, fetch: Fetch,
+                 wake_push: Callable[[], None], interval: float) -> MediaWorker:
+    """Fill `ports.tickets` (the store dialogs reach) and give the media worker that
+    downloads its images; with local verification, a resolved 人工核验 stands for the
+    platform's manual data sync in the demo registry."""
+    media = MediaWorker(sessions, cipher, fetch, clock=clock, interval=interval,
+                        on_told=wake_push)
+    ports.tickets = TicketStore(sessions, cipher, clock, runner, on_image=media.wake,
+                                on_outbox=wake_push)
+    if isinstance(ports.verify, LocalVerifier):
+        ports.verify.synced = ports.tickets.synced
+    return media
