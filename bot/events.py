@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.inbound import Inbound
-from bot.router import Router, merge
+from bot.router import Router
 from dialogs import human
 from dialogs.base import ConvState, StepContext
 from dialogs.help import WELCOME
 from dialogs.login import SCENE_PREFIX
-from dialogs.replies import Reply, Text
+from dialogs.replies import Reply, Text, merge
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from typing import Any
 
 from adapters.platform_port import PlatformError
 from adapters.ports import UnderstanderPort
-from bot import clarify, commands, observe
+from bot import choices, clarify, commands, observe
 from bot.faq_reply import FaqResponder
 from bot.global_commands import GlobalCommands
 from dialogs import human
 from dialogs.base import ConvState, Dialog, Step, StepContext
 from dialogs.help import menu_for
 from dialogs.registry import INLINE, Intent, Registry
-from dialogs.replies import Reply, Text, prefixed
+from dialogs.replies import Reply, Text, merge, prefixed
 from knowledge.understanding import Understanding
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Router:
             return await self.menu(ctx, conv, lead="\n".join(filter(None, (human.ENDED, notice))))
         pending, conv.choices = conv.choices, None
         if pending:
-            answered = await self._answer_choice(ctx, conv, pending, text)
+            answered = await choices.answer(self, ctx, conv, pending, text)
             if answered is not None:
                 return answered
         if conv.dialog and self._idle(ctx, conv) and command is None \
@@ -303,30 +303,6 @@ class Router:
             replies += step.say
         return merge(replies)
 
-    async def _answer_choice(self, ctx: StepContext, conv: ConvState, pending: dict,
-                             text: str) -> list[Reply] | None:
-        kind = pending.get("kind")
-        if kind == "clarify":
-            understood = clarify.chosen(pending, text)
-            if understood is None:
-                return [Text(clarify.DECLINED)] if clarify.declined(text) else None
-            ctx.understood = understood
-            return await self.run_key(ctx, conv, understood.intent or "", understood.text)
-        if not text.isdigit():
-            return None
-        index = int(text) - 1
-        if kind == "menu":
-            items = pending.get("items", [])
-            intent = self.registry.by_key(items[index]) if 0 <= index < len(items) else None
-            return None if intent is None else await self.run_intent(ctx, conv, intent)
-        if kind == "resume":
-            if index == 0:
-                return await self.commands.resume(ctx, conv)
-            if index == 1:
-                return await self.commands.restart(ctx, conv)
-            return None
-        return await self.faq.answer_choice(ctx, conv, pending, index)
-
     # --- idle and pause ----------------------------------------------------------------
     def _idle(self, ctx: StepContext, conv: ConvState) -> bool:
         return conv.updated_at is not None and ctx.now - conv.updated_at > IDLE
@@ -403,14 +379,3 @@ async def _carry_on(ctx: StepContext, conv: ConvState, dialog: Dialog,
                     said: str) -> list[Reply]:
     """An answer given in the middle of a form, and the form's question again."""
     return [Text(said + "\n\n—— 我们接着来 ——\n" + await dialog.prompt(ctx, conv))]
-
-
-def merge(replies: list[Reply]) -> list[Reply]:
-    """One user message gets one reply: consecutive texts become one message."""
-    merged: list[Reply] = []
-    for reply in replies:
-        if isinstance(reply, Text) and merged and isinstance(merged[-1], Text):
-            merged[-1] = Text(merged[-1].content + "\n\n" + reply.content)
-        elif not (isinstance(reply, Text) and not reply.content):
-            merged.append(reply)
-    return merged

@@ -40,3 +40,14 @@ def from_json(data: dict[str, str]) -> Reply:
     if data.get("type") == "transfer":
         return Transfer()
     return Text(data.get("content", ""))
+
+
+def merge(replies: list[Reply]) -> list[Reply]:
+    """One user message gets one reply: consecutive texts become one message."""
+    merged: list[Reply] = []
+    for reply in replies:
+        if isinstance(reply, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(merged[-1].content + "\n\n" + reply.content)
+        elif not (isinstance(reply, Text) and not reply.content):
+            merged.append(reply)
+    return merged

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from adapters.platform_local.accounts import AccountsMixin
 from adapters.platform_local.base import LocalBase
-from adapters.platform_local.demands import DemandsMixin
+from adapters.platform_local.demand_institutions import InstitutionDemandsMixin
 from adapters.platform_local.erase import EraseMixin
 from adapters.platform_local.privacy import PrivacyMixin
 
 
-class LocalPlatform(AccountsMixin, PrivacyMixin, DemandsMixin, EraseMixin, LocalBase):
+class LocalPlatform(AccountsMixin, PrivacyMixin, InstitutionDemandsMixin, EraseMixin,
+                    LocalBase):
     """The platform port (adapters.platform_port.Platform) on our own database: the embedded
     mode, and the platform behind the tests' fake REST API."""
 

@@ -24,11 +24,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.catalog import expand_words, tidy
+from adapters.catalog import tidy
 from adapters.local_data import Institution as CatalogInstitution
 from adapters.outbox import OutboxItem, enqueue_sync
 from adapters.platform_local.base import LocalBase
-from adapters.platform_local.demand_rules import move_texts, validate_demand
+from adapters.platform_local.demand_rules import validate_demand
 from adapters.platform_local.models import (
     AccountRow,
     DemandRecordRow,
@@ -42,7 +42,6 @@ from adapters.platform_port import (
     DemandInput,
     DemandRecord,
     IllegalMove,
-    Move,
     NotFound,
     Page,
     PlatformError,
@@ -50,7 +49,6 @@ from adapters.platform_port import (
 from state_machines.demand import (
     DRAFT,
     ENTERPRISE,
-    INSTITUTION,
     LIFECYCLE,
     Actor,
     DemandCase,
@@ -66,7 +64,7 @@ _NO_LOCK = 0x525A  # advisory-lock namespace for 单据号 allocation ("RZ")
 
 
 @dataclass(frozen=True)
-class _Who:
+class Who:
     """Who made a move, as the approval record shows it."""
 
     handler: str
@@ -129,7 +127,7 @@ class DemandsMixin(LocalBase):
             session.flush()
             if submit:
                 case = self._case(row)
-                outcome = _move(case, "submit", Actor(ENTERPRISE))
+                outcome = run_move(case, "submit", Actor(ENTERPRISE))
                 row.submitted_at = now
                 audience = self._audience(chosen, enterprise.region)
                 self._apply(session, row, case, outcome,
@@ -175,7 +173,7 @@ class DemandsMixin(LocalBase):
             if account is None or enterprise is None:  # the foreign keys rule this out
                 raise LookupError(f"demand {demand_no} lost its account or enterprise row")
             case = self._case(row)
-            outcome = _move(case, "withdraw", Actor(ENTERPRISE))
+            outcome = run_move(case, "withdraw", Actor(ENTERPRISE))
             row.idem_key = idem_key
             self._apply(session, row, case, outcome,
                         self._enterprise_who(account, enterprise), now, handler="")
@@ -183,80 +181,8 @@ class DemandsMixin(LocalBase):
 
         return await self._write(work)
 
-    # --- the institution side (CLI in local mode) ------------------------------------
-    async def advance(self, move: Move) -> Demand:
-        institution = self.find_institution(move.institution)
-        comment, handler_name = move_texts(move.comment, move.handler)
-        now = self.clock()
-
-        def work(session: Session) -> Demand:
-            row = session.scalar(select(DemandRow).where(DemandRow.no == move.demand_no)
-                                 .with_for_update())
-            if row is None:
-                raise NotFound(f"没有单据号为{move.demand_no}的需求。", "not_found")
-            enterprise = session.get(EnterpriseRow, row.enterprise_id)
-            if enterprise is None:  # the foreign key rules this out
-                raise LookupError(f"demand {move.demand_no} lost its enterprise row")
-            serving = {i.id for i in self.catalog.institutions_serving(enterprise.region)}
-            name = tidy(institution.name)
-            actor = Actor(INSTITUTION, institution.id, name,
-                          serves_region=institution.id in serving)
-            case = self._case(row)
-            outcome = _move(case, move.action, actor, amount=move.amount,
-                                     reason=comment)
-            who = _Who(handler_name or self._last_handler(session, row, name)
-                       or institution.contact_department, name, "金融机构", institution.phone)
-            handler = "" if outcome.to_status in ("已放款", "已退回") else \
-                f"{who.handler}（{name}）"
-            self._apply(session, row, case, outcome, who, now, handler=handler,
-                        comment=comment)
-            if outcome.rule.push:
-                self._queue_push(session, row, enterprise.name, outcome, name, now)
-            return self._load(session, row)
-
-        return await self._write(work)
-
-    def find_institution(self, text: str) -> CatalogInstitution:
-        """An institution by id, full name or a unique part of its name."""
-        text = text.strip()
-        for inst in self.catalog.institutions:
-            if text in (inst.id, inst.name):
-                return inst
-        words = [w for group in expand_words(text) for w in group] or [text]
-        found = [i for i in self.catalog.institutions
-                 if text and any(w in i.name for w in words)]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            names = "、".join(i.name for i in found)
-            raise NotFound(f"「{text}」对应多家机构：{names}，请写全称或编号。", "ambiguous")
-        raise NotFound(f"没有找到金融机构「{text}」。", "not_found")
-
-    async def all_demands(self, status: str | None = None, limit: int = 30) -> list[Demand]:
-        """Every enterprise's demands, newest first (operators' `python -m bot demand list`)."""
-        query = select(DemandRow, EnterpriseRow.name).join(
-            EnterpriseRow, EnterpriseRow.id == DemandRow.enterprise_id)
-        if status:
-            query = query.where(DemandRow.status == status)
-
-        def work(session: Session) -> list[Demand]:
-            rows = session.execute(query.order_by(DemandRow.id.desc()).limit(limit))
-            return [self._demand(row, name, ()) for row, name in rows]
-
-        return await self._read(work)
-
-    async def operator_demand(self, demand_no: str) -> Demand:
-        def work(session: Session) -> Demand:
-            row = session.scalar(select(DemandRow).where(DemandRow.no == demand_no))
-            if row is None:
-                raise NotFound(f"没有单据号为{demand_no}的需求。", "not_found")
-            return self._load(session, row)
-
-        return await self._read(work)
-
-    # --- writing a move ----------------------------------------------------------------
     def _apply(self, session: Session, row: DemandRow, case: DemandCase,
-               outcome: MoveOutcome, who: _Who, now: datetime, *, handler: str,
+               outcome: MoveOutcome, who: Who, now: datetime, *, handler: str,
                comment: str = "") -> None:
         row.status, row.taken_by, row.granted_amount = case.state, case.taken_by, case.granted
         if outcome.rule.action == "disburse":
@@ -387,17 +313,17 @@ class DemandsMixin(LocalBase):
         names = "、".join(tidy(i.name) for i in chosen)
         return names if len(names) <= 60 else f"{tidy(chosen[0].name)}等{len(chosen)}家"
 
-    def _enterprise_who(self, account: AccountRow, enterprise: EnterpriseRow) -> _Who:
+    def _enterprise_who(self, account: AccountRow, enterprise: EnterpriseRow) -> Who:
         phone = self.cipher.decrypt(account.phone_enc)
         masked = phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else ""
-        return _Who(account.legal_name, enterprise.name, "企业", masked)
+        return Who(account.legal_name, enterprise.name, "企业", masked)
 
 
 def _dec(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
 
-def _move(case: DemandCase, action: str, actor: Actor, **values: Any) -> MoveOutcome:
+def run_move(case: DemandCase, action: str, actor: Actor, **values: Any) -> MoveOutcome:
     """The lifecycle's move, its refusal told in the platform port's terms."""
     try:
         return LIFECYCLE.move(case, action, actor, **values)
