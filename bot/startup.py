@@ -47,12 +47,18 @@ def prepare_var_dir(settings: Settings) -> None:
 
 
 def check_listen(settings: Settings) -> None:
-    """Bind the address once and let go, so a taken port is told before anything else."""
+    """Bind the webhook's address once and let go, so a taken port is told before anything
+    else."""
+    check_bind(settings.host, settings.port, "RXF_HOST", "RXF_PORT")
+
+
+def check_bind(host: str, port: int, host_var: str, port_var: str) -> None:
+    """Bind host:port once and let go; StartupError naming the variable to change."""
     try:
-        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM,
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
     except OSError as exc:
-        raise StartupError(f"cannot start: RXF_HOST: {settings.host} cannot be resolved "
+        raise StartupError(f"cannot start: {host_var}: {host} cannot be resolved "
                            f"({exc.strerror or exc})") from None
     for family, kind, proto, _name, address in infos:
         with socket.socket(family, kind, proto) as sock:
@@ -61,20 +67,26 @@ def check_listen(settings: Settings) -> None:
             try:
                 sock.bind(address)
             except OSError as exc:
-                raise StartupError(listen_problem(settings, exc)) from None
+                raise StartupError(bind_problem(host, port, host_var, port_var, exc)) from None
 
 
 def listen_problem(settings: Settings, exc: OSError) -> str:
-    where = f"{settings.host}:{settings.port}"
+    """The webhook's address refused, in one line naming the setting."""
+    return bind_problem(settings.host, settings.port, "RXF_HOST", "RXF_PORT", exc)
+
+
+def bind_problem(host: str, port: int, host_var: str, port_var: str, exc: OSError) -> str:
+    """Why host:port cannot be listened on, naming the variable to change."""
+    where = f"{host}:{port}"
     if exc.errno == errno.EADDRINUSE:
-        return (f"cannot start: RXF_PORT: {where} is already in use (another server "
-                f"running?); stop it or choose another RXF_PORT")
+        return (f"cannot start: {port_var}: {where} is already in use (another server "
+                f"running?); stop it or choose another {port_var}")
     if exc.errno == errno.EACCES:
-        return f"cannot start: RXF_PORT: {where} needs privileges; use a port above 1023"
+        return f"cannot start: {port_var}: {where} needs privileges; use a port above 1023"
     if exc.errno == errno.EADDRNOTAVAIL:
-        return (f"cannot start: RXF_HOST: {settings.host} is not an address of this "
+        return (f"cannot start: {host_var}: {host} is not an address of this "
                 f"machine; use 0.0.0.0 or 127.0.0.1")
-    return f"cannot start: RXF_HOST/RXF_PORT: cannot listen on {where}: {exc.strerror or exc}"
+    return f"cannot start: {host_var}/{port_var}: cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _safe_url(url: str) -> str:

@@ -8,12 +8,11 @@ any logged-in browser.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.startup import StartupError
+from bot.startup import check_bind
 from config.settings import Settings
 from ops.console import build_console_app
 from wiring.app import RUNTIME, build_app
@@ -29,25 +28,9 @@ def address(settings: Settings) -> str:
 
 def check_listen(settings: Settings) -> None:
     """Bind the console's address once and let go, so a taken port is told at start."""
-    if not settings.console_port:
-        return
-    try:
-        infos = socket.getaddrinfo(settings.console_host, settings.console_port,
-                                   type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except OSError as exc:
-        raise StartupError(f"cannot start: RXF_CONSOLE_HOST: {settings.console_host} cannot "
-                           f"be resolved ({exc.strerror or exc})") from None
-    for family, kind, proto, _name, where in infos:
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind(where)
-            except OSError as exc:
-                raise StartupError(
-                    f"cannot start: RXF_CONSOLE_PORT: cannot listen on "
-                    f"{settings.console_host}:{settings.console_port} "
-                    f"({exc.strerror or exc}); choose another RXF_CONSOLE_PORT, or 0 to "
-                    f"turn the console off") from None
+    if settings.console_port:
+        check_bind(settings.console_host, settings.console_port, "RXF_CONSOLE_HOST",
+                   "RXF_CONSOLE_PORT")
 
 
 async def serving(settings: Settings, *, reuse_port: bool = False) -> web.Application:
